@@ -1,0 +1,205 @@
+import { asyncLocalStorage, Context, type Info } from '@temporalio/activity';
+import {
+  ActivityCancellationDetails,
+  ApplicationFailure,
+  CancelledFailure,
+  ensureApplicationFailure,
+  noopMetricMeter,
+  type LoadedDataConverter,
+} from '@temporalio/common';
+import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
+import { encodeErrorToFailure, encodeToPayloads, encodeToPayload, decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import * as grpc from '@grpc/grpc-js';
+import { ServiceCallError, type Connection } from '../connection/connection.js';
+import type { temporal } from '../connection/proto.js';
+import type { Logger } from '../logger.js';
+import { HeartbeatThrottle, heartbeatThrottleIntervalMs, type HeartbeatThrottleOptions } from './heartbeat-throttle.js';
+import { activityInfoFromTask } from './activity-info.js';
+
+/** A user activity: any function; its arguments and result go through the payload converter. */
+// `any` because activities are user functions of every shape; the converter checks values at run time.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ActivityFunction = (...args: any[]) => unknown;
+
+/** Why an activity's cancellation signal fired. Matches the official SDK's reasons. */
+export type CancelReason = 'CANCELLED' | 'TIMED_OUT' | 'NOT_FOUND' | 'WORKER_SHUTDOWN' | 'PAUSED' | 'RESET';
+
+/** How one activity task ended, as reported to the server. */
+export type ActivityOutcome = 'completed' | 'failed' | 'cancelled';
+
+/** What an execution needs from its worker. */
+export interface ActivityExecutionDeps {
+  connection: Connection;
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  activities: ReadonlyMap<string, ActivityFunction>;
+  dataConverter: LoadedDataConverter;
+  throttle: HeartbeatThrottleOptions;
+  logger: Logger;
+  /** Runs around the user function (activity inbound interceptors). */
+  invoke?: (info: Info, fn: ActivityFunction, args: unknown[]) => Promise<unknown>;
+}
+
+/** The result the worker reports to its listeners once the server has the answer. */
+export interface ActivityExecutionReport {
+  info: Info;
+  outcome: ActivityOutcome;
+  durationMs: number;
+  error?: unknown;
+}
+
+type ActivityTask = temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse;
+
+/**
+ * Runs one activity task with the `@temporalio/activity` Context and answers the server exactly
+ * once: completed, failed, or cancelled. Never throws; a failed answer is logged.
+ */
+export class ActivityExecution {
+  private readonly controller = new AbortController();
+  private readonly cancellation: ActivityCancellationDetailsHolder = {};
+  private cancelReason: CancelReason | undefined;
+  private rejectCancelled!: (err: CancelledFailure) => void;
+
+  constructor(
+    private readonly task: ActivityTask,
+    private readonly deps: ActivityExecutionDeps,
+  ) {}
+
+  /** Fires the activity's cancellation signal (once); the first reason wins. */
+  cancel(reason: CancelReason): void {
+    if (this.cancelReason) return;
+    this.cancelReason = reason;
+    this.cancellation.details = new ActivityCancellationDetails({
+      cancelRequested: reason === 'CANCELLED',
+      timedOut: reason === 'TIMED_OUT',
+      notFound: reason === 'NOT_FOUND',
+      workerShutdown: reason === 'WORKER_SHUTDOWN',
+      paused: reason === 'PAUSED',
+      reset: reason === 'RESET',
+    });
+    const failure = new CancelledFailure(reason);
+    this.controller.abort(failure);
+    this.rejectCancelled(failure);
+  }
+
+  async run(): Promise<ActivityExecutionReport> {
+    const started = performance.now();
+    const { deps, task } = this;
+    const info = await activityInfoFromTask(task, deps);
+    const cancelled = new Promise<never>((_, reject) => (this.rejectCancelled = reject));
+    // Users often never await `cancelled`; without this, its rejection would be unhandled.
+    cancelled.catch(() => undefined);
+
+    const throttle = new HeartbeatThrottle<unknown[]>(heartbeatThrottleIntervalMs(info.heartbeatTimeoutMs, deps.throttle), (d) => this.sendHeartbeat(d));
+    const context = new Context(
+      info,
+      cancelled,
+      this.controller.signal,
+      (details?: unknown) => throttle.heartbeat(details === undefined ? [] : [details]),
+      undefined,
+      deps.logger,
+      noopMetricMeter,
+      this.cancellation,
+    );
+    const timeout = this.startLocalTimeout(info);
+    let outcome: ActivityOutcome;
+    let error: unknown;
+    try {
+      const fn = deps.activities.get(info.activityType);
+      if (!fn) throw unknownActivity(info.activityType, deps.activities);
+      const args = await decodeArrayFromPayloads(deps.dataConverter, task.input?.payloads);
+      const result = await asyncLocalStorage.run(context, () =>
+        deps.invoke ? deps.invoke(info, fn, args) : Promise.resolve(fn(...args)),
+      );
+      clearTimeout(timeout);
+      await throttle.flush();
+      throttle.close();
+      outcome = 'completed';
+      await this.respond('respondActivityTaskCompleted', {
+        result: { payloads: await encodeToPayloads(deps.dataConverter, result) ?? [] },
+      });
+    } catch (err) {
+      clearTimeout(timeout);
+      error = err;
+      await throttle.flush();
+      throttle.close();
+      // Only a cancellation the server asked for is answered as "cancelled"; a local reason
+      // (shutdown, timeout) is a failure, so the server retries the activity elsewhere.
+      if (this.cancelReason === 'CANCELLED' && (err instanceof CancelledFailure || this.controller.signal.aborted)) {
+        outcome = 'cancelled';
+        const details = err instanceof CancelledFailure ? err.details : [];
+        await this.respond('respondActivityTaskCanceled', { details: { payloads: await encodeToPayloads(deps.dataConverter, ...details) ?? [] } });
+      } else {
+        outcome = 'failed';
+        const failure = await encodeErrorToFailure(deps.dataConverter, this.failureFor(err));
+        await this.respond('respondActivityTaskFailed', { failure });
+      }
+    }
+    return { info, outcome, durationMs: performance.now() - started, error };
+  }
+
+  /**
+   * The server accepts only ApplicationFailureInfo from an activity. A cancellation for a local
+   * reason (shutdown, local timeout, heartbeat NOT_FOUND) or any other Temporal failure thrown by
+   * user code is wrapped in a retryable ApplicationFailure that names the reason.
+   */
+  private failureFor(err: unknown): ApplicationFailure {
+    const reason = this.cancelReason;
+    if (reason && err instanceof CancelledFailure) {
+      const message = reason === 'WORKER_SHUTDOWN' ? 'Activity cancelled: the worker is draining and its grace period ran out' : `Activity cancelled locally (${reason})`;
+      return ApplicationFailure.create({ type: reason === 'WORKER_SHUTDOWN' ? 'WorkerShutdown' : 'CancelledFailure', message, cause: err });
+    }
+    return ensureApplicationFailure(err);
+  }
+
+  private startLocalTimeout(info: Info): NodeJS.Timeout | undefined {
+    // Start-to-close is enforced here too, so user code is told to stop when the server has
+    // already given up on this attempt.
+    const candidates = [info.startToCloseTimeoutMs, info.scheduleToCloseTimeoutMs ? info.scheduleToCloseTimeoutMs - (Date.now() - info.scheduledTimestampMs) : 0].filter((ms) => ms > 0);
+    if (!candidates.length) return undefined;
+    return setTimeout(() => this.cancel('TIMED_OUT'), Math.max(0, Math.min(...candidates)));
+  }
+
+  private async sendHeartbeat(details: unknown[]): Promise<void> {
+    const { deps } = this;
+    try {
+      const payloads = await Promise.all(details.map((d) => encodeToPayload(deps.dataConverter, d)));
+      const res = await deps.connection.call('recordActivityTaskHeartbeat', {
+        taskToken: this.task.taskToken,
+        namespace: deps.namespace,
+        identity: deps.identity,
+        details: { payloads },
+      });
+      if (res.cancelRequested) this.cancel('CANCELLED');
+      else if (res.activityPaused) this.cancel('PAUSED');
+      else if (res.activityReset) this.cancel('RESET');
+    } catch (err) {
+      if (err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND) this.cancel('NOT_FOUND');
+      else deps.logger.warn('Activity heartbeat failed', { error: err, activityId: this.task.activityId });
+    }
+  }
+
+  private async respond(
+    method: 'respondActivityTaskCompleted' | 'respondActivityTaskFailed' | 'respondActivityTaskCanceled',
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const { deps } = this;
+    try {
+      await deps.connection.call(method, { taskToken: this.task.taskToken, namespace: deps.namespace, identity: deps.identity, ...body });
+    } catch (err) {
+      // NOT_FOUND: the server already closed this attempt (timeout, or the workflow ended).
+      if (err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND) return;
+      deps.logger.error('Could not answer activity task', { method, error: err, activityId: this.task.activityId });
+    }
+  }
+}
+
+function unknownActivity(type: string, registered: ReadonlyMap<string, unknown>): ApplicationFailure {
+  const names = [...registered.keys()].sort();
+  return ApplicationFailure.create({
+    type: 'NotFoundError',
+    message: `Activity function ${type} is not registered on this worker; registered activities: [${names.join(', ')}]`,
+    nonRetryable: false,
+  });
+}

@@ -1,0 +1,107 @@
+import type { LoadedDataConverter } from '@temporalio/common';
+import type { Connection } from '../connection/connection.js';
+import type { Logger } from '../logger.js';
+import { PollLoop } from '../poll-loop.js';
+import { Slots } from '../slots.js';
+import { ActivityExecution, type ActivityExecutionDeps, type ActivityExecutionReport, type ActivityFunction } from './activity-execution.js';
+import type { HeartbeatThrottleOptions } from './heartbeat-throttle.js';
+import { temporal } from '../connection/proto.js';
+
+export interface ActivityWorkerDeps {
+  connection: Connection;
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  activities: ReadonlyMap<string, ActivityFunction>;
+  dataConverter: LoadedDataConverter;
+  logger: Logger;
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentActivityTaskPolls: number;
+  throttle: HeartbeatThrottleOptions;
+  invoke?: ActivityExecutionDeps['invoke'];
+  onFatal: (err: unknown) => void;
+  onTaskDone?: (report: ActivityExecutionReport) => void;
+  onPollEnd?: (gotTask: boolean) => void;
+}
+
+/** Counts of answered activity tasks. */
+export interface ActivityCounts {
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** The activity side of a Worker Entity: polls, runs and answers activity tasks. */
+export class ActivityWorker {
+  readonly slots: Slots;
+  readonly counts: ActivityCounts = { completed: 0, failed: 0, cancelled: 0 };
+  private readonly executions = new Set<ActivityExecution>();
+  private readonly loop: PollLoop<temporal.api.workflowservice.v1.PollActivityTaskQueueResponse>;
+
+  constructor(private readonly deps: ActivityWorkerDeps) {
+    this.slots = new Slots(deps.maxConcurrentActivityTaskExecutions);
+    const request = {
+      namespace: deps.namespace,
+      taskQueue: { name: deps.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      identity: deps.identity,
+    };
+    this.loop = new PollLoop({
+      name: 'activity',
+      pollers: Math.min(deps.maxConcurrentActivityTaskPolls, deps.maxConcurrentActivityTaskExecutions),
+      slots: this.slots,
+      poll: async (signal) => {
+        const res = await deps.connection.call('pollActivityTaskQueue', request, { longPoll: true, signal });
+        return res.taskToken?.length ? res : undefined;
+      },
+      handle: (task) => this.execute(task),
+      onFatal: deps.onFatal,
+      onPollEnd: deps.onPollEnd,
+      backoff: deps.connection.options.retry,
+      logger: deps.logger,
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  pause(): void {
+    this.loop.pause();
+  }
+
+  resume(): void {
+    this.loop.resume();
+  }
+
+  get inFlight(): number {
+    return this.executions.size;
+  }
+
+  /**
+   * Stops polling, lets running activities finish within `graceMs`, then cancels the rest with
+   * reason WORKER_SHUTDOWN. Resolves when every task taken has been answered.
+   */
+  async drain(graceMs: number): Promise<void> {
+    await this.loop.stopPolling();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
+    const done = await Promise.race([this.loop.settled().then(() => 'settled' as const), graceOver]);
+    clearTimeout(timer);
+    if (done === 'grace') {
+      for (const ex of this.executions) ex.cancel('WORKER_SHUTDOWN');
+      await this.loop.settled();
+    }
+  }
+
+  private async execute(task: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse): Promise<void> {
+    const ex = new ActivityExecution(task, this.deps);
+    this.executions.add(ex);
+    try {
+      const report = await ex.run();
+      this.counts[report.outcome]++;
+      this.deps.onTaskDone?.(report);
+    } finally {
+      this.executions.delete(ex);
+    }
+  }
+}

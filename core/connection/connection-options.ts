@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/** TLS settings. `true` means TLS with the system's root CAs. */
+export interface TlsOptions {
+  /** PEM of the CA that signed the server's certificate (self-hosted clusters). */
+  serverRootCACertificate?: Buffer | string;
+  /** Client certificate and key for mTLS (Temporal Cloud with certificates). */
+  clientCertPair?: { crt: Buffer | string; key: Buffer | string };
+  /** Overrides the name checked against the server's certificate. */
+  serverNameOverride?: string;
+}
+
+/** Retry policy for calls that are safe to repeat. */
+export interface RetryOptions {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  /** Multiplier between attempts. */
+  backoffCoefficient: number;
+  /** Fraction of each interval randomised, 0..1. */
+  jitter: number;
+  /** Attempts in all, including the first. */
+  maxAttempts: number;
+}
+
+/** How to reach a Temporal cluster. */
+export interface ConnectionOptions {
+  /** `host:port` of the frontend. @default '127.0.0.1:7233' */
+  address: string;
+  /** Namespace checked with DescribeNamespace on connect. @default 'default' */
+  namespace: string;
+  /** TLS; implied by `apiKey`. @default false */
+  tls: boolean | TlsOptions;
+  /** Sent as `authorization: Bearer <apiKey>` (Temporal Cloud API keys). */
+  apiKey?: string;
+  /** Extra gRPC metadata sent with every call. */
+  metadata: Record<string, string>;
+  /** Deadline of an ordinary call. @default 10000 */
+  callTimeoutMs: number;
+  /** Deadline of a long poll; the server answers empty after ~60 s. @default 70000 */
+  longPollTimeoutMs: number;
+  /** Deadline of the start-up checks. @default 10000 */
+  connectTimeoutMs: number;
+  retry: RetryOptions;
+}
+
+export const connectionDefaults: ConnectionOptions = {
+  address: '127.0.0.1:7233',
+  namespace: 'default',
+  tls: false,
+  metadata: {},
+  callTimeoutMs: 10_000,
+  longPollTimeoutMs: 70_000,
+  connectTimeoutMs: 10_000,
+  retry: { initialIntervalMs: 100, maxIntervalMs: 5_000, backoffCoefficient: 2, jitter: 0.2, maxAttempts: 10 },
+};
+
+/** What callers may pass: every field optional, retry fields too. */
+export type ConnectionInput = Partial<Omit<ConnectionOptions, 'retry'>> & { retry?: Partial<RetryOptions> };
+
+const pem = z.union([z.string().min(1), z.instanceof(Buffer)]);
+
+/** Validates connection input once, at the edge. */
+export const connectionInputSchema = z
+  .object({
+    address: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'address must be host:port, e.g. 127.0.0.1:7233'),
+    namespace: z.string().min(1),
+    tls: z.union([
+      z.boolean(),
+      z.object({
+        serverRootCACertificate: pem.optional(),
+        clientCertPair: z.object({ crt: pem, key: pem }).optional(),
+        serverNameOverride: z.string().min(1).optional(),
+      }),
+    ]),
+    apiKey: z.string().min(1),
+    metadata: z.record(z.string(), z.string()),
+    callTimeoutMs: z.number().int().positive(),
+    longPollTimeoutMs: z.number().int().positive(),
+    connectTimeoutMs: z.number().int().positive(),
+    retry: z
+      .object({
+        initialIntervalMs: z.number().positive(),
+        maxIntervalMs: z.number().positive(),
+        backoffCoefficient: z.number().min(1),
+        jitter: z.number().min(0).max(1),
+        maxAttempts: z.number().int().min(1),
+      })
+      .partial(),
+  })
+  .partial()
+  .strict();

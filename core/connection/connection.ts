@@ -1,0 +1,201 @@
+import * as grpc from '@grpc/grpc-js';
+import { RuntimeError } from '../errors.js';
+import { validate } from '../validate.js';
+import { backoffDelayMs, sleep } from './backoff.js';
+import { connectionDefaults, connectionInputSchema, type ConnectionInput, type ConnectionOptions } from './connection-options.js';
+import { temporal } from './proto.js';
+
+type Service = temporal.api.workflowservice.v1.WorkflowService;
+type v1 = typeof temporal.api.workflowservice.v1;
+
+/** Every unary method of WorkflowService, by its protobufjs (camelCase) name. */
+export type WorkflowServiceMethod = {
+  [K in keyof Service & string]: Service[K] extends { readonly name: string } ? K : never;
+}[keyof Service & string];
+// protobufjs declares a callback overload first and the promise overload last; `infer` picks the last.
+export type RequestOf<M extends WorkflowServiceMethod> = Service[M] extends (request: infer Req) => Promise<unknown> ? Req : never;
+export type ResponseOf<M extends WorkflowServiceMethod> = Service[M] extends (request: never) => Promise<infer Res> ? Res : never;
+
+/** Per-call settings. */
+export interface CallOptions {
+  /** Overrides the deadline. */
+  timeoutMs?: number;
+  /** Long polls get `longPollTimeoutMs` and are never retried here: the poller owns their backoff. */
+  longPoll?: boolean;
+  /** Retry on UNAVAILABLE / RESOURCE_EXHAUSTED. @default true for methods in {@link RETRY_SAFE_METHODS} */
+  retry?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The server could not be reached, or the namespace does not exist. */
+export class ConnectionError extends RuntimeError {}
+
+/** A gRPC call failed; `grpcCode` is the status, `method` the call. */
+export class ServiceCallError extends RuntimeError {
+  constructor(
+    readonly method: string,
+    readonly grpcCode: grpc.status,
+    readonly details: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`GRPC_${grpc.status[grpcCode] ?? grpcCode}`, `${method} failed: ${grpc.status[grpcCode] ?? grpcCode}: ${details}`, options);
+  }
+}
+
+const RETRYABLE_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED]);
+
+/**
+ * Calls safe to repeat after UNAVAILABLE: reads, and task answers (the server rejects a second
+ * answer for the same task token with NotFound, so a repeat can never apply twice).
+ */
+export const RETRY_SAFE_METHODS: ReadonlySet<WorkflowServiceMethod> = new Set<WorkflowServiceMethod>([
+  'getSystemInfo',
+  'describeNamespace',
+  'getWorkflowExecutionHistory',
+  'respondActivityTaskCompleted',
+  'respondActivityTaskFailed',
+  'respondActivityTaskCanceled',
+  'recordActivityTaskHeartbeat',
+  'respondWorkflowTaskCompleted',
+  'respondWorkflowTaskFailed',
+  'respondQueryTaskCompleted',
+  'shutdownWorker',
+  'describeTaskQueue',
+]);
+
+interface Codec {
+  encode(message: unknown): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): unknown;
+}
+
+const SERVICE_PATH = '/temporal.api.workflowservice.v1.WorkflowService/';
+
+function codecs(method: string): { path: string; req: Codec; res: Codec } {
+  const name = method[0]!.toUpperCase() + method.slice(1);
+  const ns = temporal.api.workflowservice.v1 as unknown as Record<string, Codec | undefined>;
+  const req = ns[`${name}Request`];
+  const res = ns[`${name}Response`];
+  if (!req || !res) throw new RuntimeError('GRPC_UNKNOWN_METHOD', `WorkflowService has no method ${name}.`);
+  return { path: SERVICE_PATH + name, req, res };
+}
+
+function credentials(opts: ConnectionOptions): grpc.ChannelCredentials {
+  const tls = opts.tls === false && opts.apiKey ? true : opts.tls;
+  if (tls === false) return grpc.credentials.createInsecure();
+  const t = tls === true ? {} : tls;
+  const buf = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+  return grpc.credentials.createSsl(buf(t.serverRootCACertificate), buf(t.clientCertPair?.key), buf(t.clientCertPair?.crt));
+}
+
+/**
+ * A WorkflowService client on `@grpc/grpc-js` with the codecs of `@temporalio/proto`.
+ *
+ * Hand-written rather than `@temporalio/client`'s Connection because a worker needs per-call
+ * long-poll deadlines, abortable polls and its own retry rules, and must not pull in the client's
+ * interceptors and workflow APIs on its hot path.
+ */
+export class Connection {
+  private readonly client: grpc.Client;
+  private readonly metadata: grpc.Metadata;
+  private readonly codecCache = new Map<string, ReturnType<typeof codecs>>();
+  private closed = false;
+  /** What GetSystemInfo reported on connect. */
+  systemInfo?: temporal.api.workflowservice.v1.GetSystemInfoResponse;
+
+  private constructor(readonly options: ConnectionOptions) {
+    const t = typeof options.tls === 'object' ? options.tls : undefined;
+    this.client = new grpc.Client(options.address, credentials(options), {
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 15_000,
+      // History pages and workflow task responses can be large.
+      'grpc.max_receive_message_length': 128 * 1024 * 1024,
+      ...(t?.serverNameOverride ? { 'grpc.ssl_target_name_override': t.serverNameOverride, 'grpc.default_authority': t.serverNameOverride } : {}),
+    });
+    this.metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(options.metadata)) this.metadata.set(k, v);
+    if (options.apiKey) this.metadata.set('authorization', `Bearer ${options.apiKey}`);
+  }
+
+  /**
+   * Validates the options, opens the channel, then checks the server (GetSystemInfo) and the
+   * namespace (DescribeNamespace). Fails with a {@link ConnectionError} naming what was wrong.
+   */
+  static async connect(input: ConnectionInput = {}): Promise<Connection> {
+    const parsed = validate(connectionInputSchema, input, 'connection');
+    const options: ConnectionOptions = { ...connectionDefaults, ...parsed, retry: { ...connectionDefaults.retry, ...parsed.retry } } as ConnectionOptions;
+    const conn = new Connection(options);
+    const timeoutMs = options.connectTimeoutMs;
+    try {
+      conn.systemInfo = await conn.call('getSystemInfo', {}, { timeoutMs, retry: false });
+    } catch (cause) {
+      conn.client.close();
+      throw new ConnectionError('CONNECTION_UNREACHABLE', `Temporal server at ${options.address} did not answer GetSystemInfo: ${(cause as Error).message}. Check the address, TLS settings and that the server is running.`, { cause });
+    }
+    try {
+      await conn.call('describeNamespace', { namespace: options.namespace }, { timeoutMs, retry: false });
+    } catch (cause) {
+      conn.client.close();
+      const notFound = cause instanceof ServiceCallError && cause.grpcCode === grpc.status.NOT_FOUND;
+      throw new ConnectionError(
+        notFound ? 'NAMESPACE_NOT_FOUND' : 'NAMESPACE_CHECK_FAILED',
+        notFound
+          ? `Namespace "${options.namespace}" does not exist on ${options.address}. Create it (temporal operator namespace create ${options.namespace}) or pick another.`
+          : `DescribeNamespace("${options.namespace}") on ${options.address} failed: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    return conn;
+  }
+
+  get namespace(): string {
+    return this.options.namespace;
+  }
+
+  /** Calls one WorkflowService method, retrying safe calls on UNAVAILABLE / RESOURCE_EXHAUSTED. */
+  async call<M extends WorkflowServiceMethod>(method: M, request: RequestOf<M>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
+    const retry = opts.retry ?? (!opts.longPoll && RETRY_SAFE_METHODS.has(method));
+    const maxAttempts = retry ? this.options.retry.maxAttempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.callOnce(method, request, opts)) as ResponseOf<M>;
+      } catch (err) {
+        const retryable = err instanceof ServiceCallError && RETRYABLE_CODES.has(err.grpcCode);
+        if (!retryable || attempt >= maxAttempts || this.closed || opts.signal?.aborted) throw err;
+        await sleep(backoffDelayMs(attempt, this.options.retry), opts.signal);
+      }
+    }
+  }
+
+  private callOnce(method: string, request: unknown, opts: CallOptions): Promise<unknown> {
+    if (this.closed) return Promise.reject(new ConnectionError('CONNECTION_CLOSED', `Connection to ${this.options.address} is closed; ${method} was not sent.`));
+    let c = this.codecCache.get(method);
+    if (!c) this.codecCache.set(method, (c = codecs(method)));
+    const { path, req, res } = c;
+    const timeoutMs = opts.timeoutMs ?? (opts.longPoll ? this.options.longPollTimeoutMs : this.options.callTimeoutMs);
+    const bytes = Buffer.from(req.encode(request).finish());
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(
+        path,
+        (b) => b,
+        (b) => b,
+        bytes,
+        this.metadata,
+        { deadline: Date.now() + timeoutMs },
+        (err, value) => {
+          opts.signal?.removeEventListener('abort', onAbort);
+          if (err) reject(new ServiceCallError(method, err.code, err.details || err.message, { cause: err }));
+          else resolve(res.decode(value!));
+        },
+      );
+      const onAbort = () => call.cancel();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Closes the channel; calls in flight fail with CANCELLED. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.close();
+  }
+}

@@ -1,0 +1,43 @@
+import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
+
+export type { Logger, LogLevel, LogMetadata };
+
+const ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+
+/**
+ * A JSON-lines logger on stderr. The runtime takes any {@link Logger} (the `@temporalio/common`
+ * interface, so a host can pass the one it already uses); this is only the default.
+ */
+export class ConsoleLogger implements Logger {
+  constructor(
+    private readonly minLevel: LogLevel = (process.env.TEMPORAL_WORKER_LOG_LEVEL as LogLevel | undefined) ?? 'WARN',
+    private readonly base: LogMetadata = {},
+  ) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (ORDER[level] < ORDER[this.minLevel]) return;
+    const line = { time: new Date().toISOString(), level, message, ...this.base, ...meta };
+    process.stderr.write(JSON.stringify(line, (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v)) + '\n');
+  }
+
+  /** A logger that adds `meta` to every line. */
+  child(meta: LogMetadata): ConsoleLogger {
+    return new ConsoleLogger(this.minLevel, { ...this.base, ...meta });
+  }
+
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}

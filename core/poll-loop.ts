@@ -1,0 +1,133 @@
+import * as grpc from '@grpc/grpc-js';
+import { backoffDelayMs, sleep } from './connection/backoff.js';
+import type { RetryOptions } from './connection/connection-options.js';
+import { ServiceCallError } from './connection/connection.js';
+import type { Logger } from './logger.js';
+import type { Slots } from './slots.js';
+
+/** gRPC codes after which polling again cannot help: the entity fails. */
+const FATAL_CODES = new Set([grpc.status.NOT_FOUND, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
+
+export function isFatalPollError(err: unknown): boolean {
+  return err instanceof ServiceCallError && FATAL_CODES.has(err.grpcCode);
+}
+
+export interface PollLoopOptions<T> {
+  /** For logs: 'activity' or 'workflow'. */
+  name: string;
+  pollers: number;
+  slots: Slots;
+  /** One long poll; resolves `undefined` when the server answered with no task. */
+  poll: (signal: AbortSignal) => Promise<T | undefined>;
+  /** Runs a task; called with a slot held, which is released when it settles. */
+  handle: (task: T) => Promise<void>;
+  /** A non-retryable poll error: the loop has stopped. */
+  onFatal: (err: unknown) => void;
+  /** Called after each poll attempt ends, with or without a task. */
+  onPollEnd?: (gotTask: boolean) => void;
+  backoff: RetryOptions;
+  logger: Logger;
+}
+
+/**
+ * N pollers that each take a slot, long-poll, and hand the task on. Pausing aborts the polls in
+ * flight and holds the pollers; tasks already taken keep running.
+ */
+export class PollLoop<T> {
+  private pollAbort = new AbortController();
+  private stopped = false;
+  private paused = false;
+  private resumeGate: { promise: Promise<void>; open: () => void } | undefined;
+  private pollers: Promise<void>[] = [];
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly opts: PollLoopOptions<T>) {}
+
+  start(): void {
+    for (let i = 0; i < this.opts.pollers; i++) this.pollers.push(this.pollForever());
+  }
+
+  /** Aborts the polls in flight and holds the pollers until {@link resume}. */
+  pause(): void {
+    if (this.paused || this.stopped) return;
+    this.paused = true;
+    let open!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    this.resumeGate = { promise, open };
+    this.pollAbort.abort(new Error('paused'));
+  }
+
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    this.pollAbort = new AbortController();
+    this.resumeGate?.open();
+    this.resumeGate = undefined;
+  }
+
+  /** Stops polling for good; resolves when every poller has returned. Tasks keep running. */
+  async stopPolling(): Promise<void> {
+    this.stopped = true;
+    this.pollAbort.abort(new Error('stopped'));
+    this.resumeGate?.open();
+    await Promise.all(this.pollers);
+  }
+
+  /** Resolves when every task taken so far has settled. */
+  async settled(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  private async pollForever(): Promise<void> {
+    const { slots, logger, name } = this.opts;
+    let failures = 0;
+    while (!this.stopped) {
+      if (this.resumeGate) {
+        await this.resumeGate.promise;
+        continue;
+      }
+      const signal = this.pollAbort.signal;
+      try {
+        await slots.acquire(signal);
+      } catch {
+        continue; // paused or stopped while waiting for a slot
+      }
+      let task: T | undefined;
+      try {
+        task = await this.opts.poll(signal);
+        failures = 0;
+      } catch (err) {
+        slots.release();
+        this.opts.onPollEnd?.(false);
+        if (signal.aborted) continue;
+        if (isFatalPollError(err)) {
+          this.stopped = true;
+          this.opts.onFatal(err);
+          return;
+        }
+        failures++;
+        logger.warn(`${name} poll failed; retrying`, { error: err, attempt: failures });
+        await sleep(backoffDelayMs(failures, this.opts.backoff), signal).catch(() => undefined);
+        continue;
+      }
+      this.opts.onPollEnd?.(task !== undefined);
+      if (task === undefined) {
+        slots.release();
+        continue;
+      }
+      // A task that arrives after pause or stop still runs: the server has already handed it to us.
+      const run = this.opts
+        .handle(task)
+        .catch((err: unknown) => logger.error(`${name} task handler threw`, { error: err }))
+        .finally(() => {
+          slots.release();
+          this.running.delete(run);
+        });
+      this.running.add(run);
+    }
+  }
+}

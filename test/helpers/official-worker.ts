@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { temporalAddress } from './temporal.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const fixtureWorkflowsPath = path.resolve(here, '../fixtures/workflows/index.ts');
+
+let runtimeInstalled = false;
+const bundles = new Map<string, Promise<{ code: string }>>();
+
+/**
+ * Runs the official worker for the *workflow* side only (no activities, so it never polls
+ * activity tasks), so our entity's activity side can be tested before our workflow side exists,
+ * and as the yardstick in differential tests.
+ */
+export async function startOfficialWorker(
+  taskQueue: string,
+  extra: Partial<WorkerOptions> = {},
+  workflowsPath = fixtureWorkflowsPath,
+): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  let bundle = bundles.get(workflowsPath);
+  if (!bundle) bundles.set(workflowsPath, (bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
+  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: await bundle, ...extra });
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
