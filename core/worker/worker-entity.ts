@@ -1,6 +1,6 @@
 import { defaultDataConverter, type LoadedDataConverter } from '@temporalio/common';
 import { ActivityWorker } from '../activity/activity-worker.js';
-import type { ActivityExecutionReport } from '../activity/activity-execution.js';
+import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
 import { RuntimeError } from '../errors.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
@@ -13,6 +13,8 @@ export interface WorkerEntityDeps {
   connection: Connection;
   logger?: Logger;
   dataConverter?: LoadedDataConverter;
+  /** Runs around every activity function (activity inbound interceptors); must call `fn(...args)`. */
+  activityInvoke?: ActivityExecutionDeps['invoke'];
   /** Hooks for metrics; exceptions thrown by them are swallowed. */
   events?: {
     activityTaskDone?: (report: ActivityExecutionReport, entity: WorkerEntity) => void;
@@ -71,6 +73,7 @@ export class WorkerEntity {
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
       maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls,
       throttle: options,
+      invoke: deps.activityInvoke,
       onFatal: (err) => this.fail(err),
       onTaskDone: safe((r: ActivityExecutionReport) => deps.events?.activityTaskDone?.(r, this)),
       onPollEnd: safe((got: boolean) => deps.events?.pollEnd?.('activity', got, this)),
