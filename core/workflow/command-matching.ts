@@ -1,0 +1,88 @@
+/**
+ * Replay's determinism check: each command the workflow code issues must match, in order, the
+ * next command event in history — same kind, and same key (activity id and type, timer id,
+ * marker name and patch id). A mismatch names the event id, what history holds and what the code did.
+ */
+import { NondeterminismError } from './errors.js';
+import { describeEvent, patchMarkerOf } from './history-events.js';
+import { CoreFlag, type InternalFlags } from './internal-flags.js';
+import { decodePatchMarker } from './patch-marker.js';
+import {
+  CommandType,
+  EventType,
+  commandTypeName,
+  eventTypeOf,
+  toNumber,
+  type ICommand,
+  type IHistoryEvent,
+  type Int64Like,
+} from './proto-types.js';
+
+const EVENT_FOR_COMMAND = new Map<number, number>([
+  [CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED],
+  [CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED],
+  [CommandType.COMMAND_TYPE_START_TIMER, EventType.EVENT_TYPE_TIMER_STARTED],
+  [CommandType.COMMAND_TYPE_CANCEL_TIMER, EventType.EVENT_TYPE_TIMER_CANCELED],
+  [CommandType.COMMAND_TYPE_RECORD_MARKER, EventType.EVENT_TYPE_MARKER_RECORDED],
+  [CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES],
+  [CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED],
+  [CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED],
+  [CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED],
+  [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW],
+]);
+
+/** `StartTimer (timer id '1')` — for error messages. */
+export function describeCommand(command: ICommand): string {
+  const name = commandTypeName(command.commandType ?? 0);
+  const c = command;
+  let detail = '';
+  if (c.scheduleActivityTaskCommandAttributes) {
+    const a = c.scheduleActivityTaskCommandAttributes;
+    detail = `activity id '${a.activityId}', type '${a.activityType?.name}'`;
+  } else if (c.startTimerCommandAttributes) {
+    detail = `timer id '${c.startTimerCommandAttributes.timerId}'`;
+  } else if (c.cancelTimerCommandAttributes) {
+    detail = `timer id '${c.cancelTimerCommandAttributes.timerId}'`;
+  } else if (c.requestCancelActivityTaskCommandAttributes) {
+    detail = `scheduled event ${toNumber(c.requestCancelActivityTaskCommandAttributes.scheduledEventId as Int64Like)}`;
+  } else if (c.recordMarkerCommandAttributes) {
+    const patch = decodePatchMarker(c.recordMarkerCommandAttributes.details ?? {});
+    detail = `marker '${c.recordMarkerCommandAttributes.markerName}'${patch ? `, patch '${patch.patchId}'` : ''}`;
+  }
+  return detail ? `${name} (${detail})` : name;
+}
+
+/** Throws a NondeterminismError unless `event` is the record of `command`. */
+export function checkCommandMatchesEvent(
+  command: ICommand,
+  event: IHistoryEvent,
+  opts: { flags: InternalFlags; inLastTask: boolean },
+): void {
+  const mismatch = (why?: string): never => {
+    throw new NondeterminismError(
+      `Nondeterminism at ${describeEvent(event)}: history holds that event, but the workflow code ` +
+        `issued ${describeCommand(command)}${why ? ` (${why})` : ''}. ` +
+        'The workflow code changed incompatibly with this history; use patching to change running workflows.',
+    );
+  };
+  const expected = EVENT_FOR_COMMAND.get(command.commandType ?? 0);
+  if (expected === undefined || expected !== eventTypeOf(event)) mismatch();
+
+  if (command.scheduleActivityTaskCommandAttributes) {
+    // Older histories (before core flag 1) were written without this check; replay them leniently.
+    if (!opts.flags.tryUse(CoreFlag.IdAndTypeDeterminismChecks, opts.inLastTask)) return;
+    const want = command.scheduleActivityTaskCommandAttributes;
+    const got = event.activityTaskScheduledEventAttributes;
+    if (got?.activityId !== want.activityId) mismatch('activity id differs');
+    if (got?.activityType?.name !== want.activityType?.name) mismatch('activity type differs');
+  } else if (command.startTimerCommandAttributes) {
+    if (event.timerStartedEventAttributes?.timerId !== command.startTimerCommandAttributes.timerId) mismatch('timer id differs');
+  } else if (command.cancelTimerCommandAttributes) {
+    if (event.timerCanceledEventAttributes?.timerId !== command.cancelTimerCommandAttributes.timerId) mismatch('timer id differs');
+  } else if (command.recordMarkerCommandAttributes) {
+    const want = command.recordMarkerCommandAttributes;
+    if (event.markerRecordedEventAttributes?.markerName !== want.markerName) mismatch('marker name differs');
+    const wantPatch = decodePatchMarker(want.details ?? {});
+    if (wantPatch && patchMarkerOf(event)?.patchId !== wantPatch.patchId) mismatch('patch id differs');
+  }
+}

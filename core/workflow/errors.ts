@@ -1,0 +1,33 @@
+import { RuntimeError } from '../errors.js';
+
+/**
+ * The workflow code and the recorded history disagree: on replay the code issued a command that
+ * does not match the next command event in history (or none where history has one).
+ * The run must be evicted and the workflow task failed with cause NON_DETERMINISTIC_ERROR.
+ */
+export class NondeterminismError extends RuntimeError {
+  constructor(message: string) {
+    super('WORKFLOW_NONDETERMINISM', message);
+  }
+}
+
+/** The workflow code issued a command kind this runtime does not implement yet. */
+export class UnsupportedCommandError extends RuntimeError {
+  constructor(readonly commandName: string) {
+    super(
+      'WORKFLOW_COMMAND_UNSUPPORTED',
+      `Workflow command '${commandName}' is not supported by this runtime yet; ` +
+        'run this workflow on the official Temporal worker until it is.',
+    );
+  }
+}
+
+/**
+ * The history given to the state machines is malformed or holds an event kind this runtime cannot
+ * process (out-of-order ids, missing attributes, events of unsupported features).
+ */
+export class HistoryError extends RuntimeError {
+  constructor(message: string) {
+    super('WORKFLOW_HISTORY_INVALID', message);
+  }
+}
