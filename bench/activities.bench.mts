@@ -45,7 +45,7 @@ const sides: Record<string, ActivitySide> = {
   },
   ours: async (taskQueue) => {
     const e = new WorkerEntity({ taskQueue, activities: { noop } }, { connection: ours });
-    e.start();
+    await e.start();
     return () => e.close();
   },
   ceiling: async (taskQueue) => {

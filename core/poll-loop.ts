@@ -65,12 +65,24 @@ export class PollLoop<T> {
     this.resumeGate = undefined;
   }
 
-  /** Stops polling for good; resolves when every poller has returned. Tasks keep running. */
-  async stopPolling(): Promise<void> {
+  /**
+   * Stops polling for good; resolves when every poller has returned. Tasks keep running.
+   *
+   * Polls still open get `graceMs` to end by themselves (the server ends them early after
+   * ShutdownWorker) before they are aborted locally: a poll cancelled by the client can race a
+   * task the server is handing to it, and that task would then wait for its timeout.
+   */
+  async stopPolling(graceMs = 0): Promise<void> {
     this.stopped = true;
-    this.pollAbort.abort(new Error('stopped'));
     this.resumeGate?.open();
-    await Promise.all(this.pollers);
+    const all = Promise.all(this.pollers);
+    if (graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    this.pollAbort.abort(new Error('stopped'));
+    await all;
   }
 
   /** Resolves when every task taken so far has settled. */

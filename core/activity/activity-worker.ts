@@ -12,6 +12,8 @@ export interface ActivityWorkerDeps {
   namespace: string;
   taskQueue: string;
   identity: string;
+  /** Sent with every poll so ShutdownWorker can end our polls server-side. */
+  workerInstanceKey: string;
   activities: ReadonlyMap<string, ActivityFunction>;
   dataConverter: LoadedDataConverter;
   logger: Logger;
@@ -44,6 +46,7 @@ export class ActivityWorker {
       namespace: deps.namespace,
       taskQueue: { name: deps.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       identity: deps.identity,
+      workerInstanceKey: deps.workerInstanceKey,
     };
     this.loop = new PollLoop({
       name: 'activity',
@@ -81,8 +84,8 @@ export class ActivityWorker {
    * Stops polling, lets running activities finish within `graceMs`, then cancels the rest with
    * reason WORKER_SHUTDOWN. Resolves when every task taken has been answered.
    */
-  async drain(graceMs: number): Promise<void> {
-    await this.loop.stopPolling();
+  async drain(graceMs: number, pollGraceMs = 0): Promise<void> {
+    await this.loop.stopPolling(pollGraceMs);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
     const done = await Promise.race([this.loop.settled().then(() => 'settled' as const), graceOver]);

@@ -36,7 +36,12 @@ export const devServerDefaults: DevServerOptions = {
   installDir: path.resolve(process.cwd(), '.temporal'),
   namespaces: [],
   startTimeoutMs: 60_000,
-  dynamicConfig: {},
+  dynamicConfig: {
+    // ShutdownWorker then ends the polls carrying our worker instance key, server-side, so a drain
+    // never races a task being handed to a poll we cancel. Servers without it fall back to a local
+    // abort after a short grace (see WorkerEntity.drain).
+    'frontend.enableCancelWorkerPollsOnShutdown': true,
+  },
   log: 'ignore',
 };
 

@@ -20,6 +20,18 @@ export interface WorkerEntityOptions {
   maxHeartbeatThrottleIntervalMs: number;
   /** Default grace of {@link WorkerEntity.drain}. @default 30000 */
   drainGraceMs: number;
+  /** Module exporting the workflow functions (unmodified `@temporalio/workflow` code). No workflow polling without it. */
+  workflowsPath?: string;
+  /** Modules exporting `interceptors()` for every workflow run. */
+  workflowInterceptorModules: string[];
+  /** Workflow tasks run at once. @default 40 */
+  maxConcurrentWorkflowTaskExecutions: number;
+  /** Concurrent workflow long polls (normal + sticky). @default 10 */
+  maxConcurrentWorkflowTaskPolls: number;
+  /** Runs kept in the sticky cache; 0 turns stickiness off. @default 1000 */
+  maxCachedWorkflows: number;
+  /** How long the server holds a task on our sticky queue before it goes to the normal one. @default 10000 */
+  stickyQueueScheduleToStartTimeoutMs: number;
 }
 
 export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'activities'> & { activities: Record<string, ActivityFunction> } = {
@@ -30,6 +42,11 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   defaultHeartbeatThrottleIntervalMs: 30_000,
   maxHeartbeatThrottleIntervalMs: 60_000,
   drainGraceMs: 30_000,
+  workflowInterceptorModules: [],
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentWorkflowTaskPolls: 10,
+  maxCachedWorkflows: 1000,
+  stickyQueueScheduleToStartTimeoutMs: 10_000,
 };
 
 export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial<Omit<WorkerEntityOptions, 'taskQueue'>>;
@@ -46,5 +63,11 @@ export const workerEntityInputSchema = z
     defaultHeartbeatThrottleIntervalMs: positiveInt.optional(),
     maxHeartbeatThrottleIntervalMs: positiveInt.optional(),
     drainGraceMs: z.number().int().min(0).optional(),
+    workflowsPath: z.string().min(1).optional(),
+    workflowInterceptorModules: z.array(z.string().min(1)).optional(),
+    maxConcurrentWorkflowTaskExecutions: positiveInt.optional(),
+    maxConcurrentWorkflowTaskPolls: positiveInt.min(2).optional(),
+    maxCachedWorkflows: z.number().int().min(0).optional(),
+    stickyQueueScheduleToStartTimeoutMs: positiveInt.optional(),
   })
   .strict();

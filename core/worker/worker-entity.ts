@@ -1,23 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import { defaultDataConverter, type LoadedDataConverter } from '@temporalio/common';
 import { ActivityWorker } from '../activity/activity-worker.js';
 import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
+import { temporal } from '../connection/proto.js';
 import { RuntimeError } from '../errors.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
+import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
+import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
+import { bundleWorkflowCode } from '../../sandbox/bundler.js';
+import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
+
+/** How long open polls may take to end by themselves after ShutdownWorker before we abort them. */
+const POLL_SHUTDOWN_GRACE_MS = 3_000;
 
 /** Services an entity borrows from its runtime (or from the caller, when used alone). */
 export interface WorkerEntityDeps {
   connection: Connection;
   logger?: Logger;
   dataConverter?: LoadedDataConverter;
+  /** The process's shared workflow sandbox; an entity with workflows and none makes its own. */
+  sandbox?: WorkflowSandbox;
   /** Runs around every activity function (activity inbound interceptors); must call `fn(...args)`. */
   activityInvoke?: ActivityExecutionDeps['invoke'];
   /** Hooks for metrics; exceptions thrown by them are swallowed. */
   events?: {
     activityTaskDone?: (report: ActivityExecutionReport, entity: WorkerEntity) => void;
+    workflowTaskDone?: (report: WorkflowTaskReport, entity: WorkerEntity) => void;
     pollEnd?: (kind: 'activity' | 'workflow', gotTask: boolean, entity: WorkerEntity) => void;
   };
 }
@@ -29,19 +41,23 @@ export interface WorkerEntityStatus {
   taskQueue: string;
   identity: string;
   activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number };
+  workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; cachedRuns: number; stickyQueue?: string };
   lastError?: { code: string; message: string };
 }
 
 /**
  * One namespace + one task queue: polls and runs its tasks. Many live in one process.
  *
- * Start with {@link start}; end with {@link drain} (nothing in flight is dropped) and
- * {@link close}.
+ * `await start()`; end with {@link drain} (nothing in flight is dropped) and {@link close}.
  */
 export class WorkerEntity {
   readonly options: WorkerEntityOptions;
+  /** Unique per entity: polls carry it, so ShutdownWorker ends exactly our polls. */
+  readonly workerInstanceKey = randomUUID();
   private readonly machine: WorkerStateMachine;
   private readonly activityWorker: ActivityWorker;
+  private workflowWorker: WorkflowWorker | undefined;
+  private ownSandbox: WorkflowSandbox | undefined;
   private readonly logger: Logger;
   private lastError: { code: string; message: string } | undefined;
   private draining: Promise<void> | undefined;
@@ -54,19 +70,13 @@ export class WorkerEntity {
     this.options = { ...workerEntityDefaults, ...parsed } as WorkerEntityOptions;
     this.logger = deps.logger ?? new ConsoleLogger();
     this.machine = new WorkerStateMachine(`worker ${this.options.taskQueue}`);
-    const safe = <A extends unknown[]>(fn: ((...a: A) => void) | undefined) => (...a: A) => {
-      try {
-        fn?.(...a);
-      } catch {
-        // metrics hooks must never break task handling
-      }
-    };
     const { options } = this;
     this.activityWorker = new ActivityWorker({
       connection: deps.connection,
       namespace: deps.connection.namespace,
       taskQueue: options.taskQueue,
       identity: options.identity,
+      workerInstanceKey: this.workerInstanceKey,
       activities: new Map(Object.entries(options.activities)),
       dataConverter: deps.dataConverter ?? defaultDataConverter,
       logger: this.logger,
@@ -75,8 +85,8 @@ export class WorkerEntity {
       throttle: options,
       invoke: deps.activityInvoke,
       onFatal: (err) => this.fail(err),
-      onTaskDone: safe((r: ActivityExecutionReport) => deps.events?.activityTaskDone?.(r, this)),
-      onPollEnd: safe((got: boolean) => deps.events?.pollEnd?.('activity', got, this)),
+      onTaskDone: this.safe((r: ActivityExecutionReport) => deps.events?.activityTaskDone?.(r, this)),
+      onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('activity', got, this)),
     });
   }
 
@@ -92,14 +102,48 @@ export class WorkerEntity {
     return this.options.taskQueue;
   }
 
+  get hasWorkflows(): boolean {
+    return this.options.workflowsPath !== undefined;
+  }
+
+  get hasActivities(): boolean {
+    return Object.keys(this.options.activities).length > 0;
+  }
+
   onStateChange(listener: StateListener): () => void {
     return this.machine.onChange(listener);
   }
 
-  /** Starts polling. */
-  start(): void {
+  /** Bundles the workflows (if any) and starts polling. */
+  async start(): Promise<void> {
     this.machine.assert('start', 'INITIALIZED');
-    if (Object.keys(this.options.activities).length) this.activityWorker.start();
+    const { options, deps } = this;
+    if (options.workflowsPath) {
+      const bundle = await bundleWorkflowCode({ workflowsPath: options.workflowsPath, workflowInterceptorModules: options.workflowInterceptorModules });
+      const sandbox = deps.sandbox ?? (this.ownSandbox = await WorkflowSandbox.create());
+      sandbox.registerBundle(bundle);
+      this.workflowWorker = new WorkflowWorker({
+        connection: deps.connection,
+        taskQueue: options.taskQueue,
+        identity: options.identity,
+        workerInstanceKey: this.workerInstanceKey,
+        sandbox,
+        bundleId: bundle.id,
+        runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities) },
+        logger: this.logger,
+        maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+        maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls,
+        maxCachedWorkflows: options.maxCachedWorkflows,
+        stickyQueueScheduleToStartTimeoutMs: options.stickyQueueScheduleToStartTimeoutMs,
+        onFatal: (err) => this.fail(err),
+        onTaskDone: this.safe((r: WorkflowTaskReport) => deps.events?.workflowTaskDone?.(r, this)),
+        onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('workflow', got, this)),
+      });
+    }
+    // The state may have moved while bundling (a drain or close called meanwhile).
+    this.machine.assert('start', 'INITIALIZED');
+    if (this.hasActivities) this.activityWorker.start();
+    this.workflowWorker?.start();
     this.machine.moveTo('RUNNING');
   }
 
@@ -107,6 +151,7 @@ export class WorkerEntity {
   pause(): void {
     this.machine.assert('pause', 'RUNNING');
     this.activityWorker.pause();
+    this.workflowWorker?.pause();
     this.machine.moveTo('PAUSED');
   }
 
@@ -114,6 +159,7 @@ export class WorkerEntity {
   resume(): void {
     this.machine.assert('resume', 'PAUSED');
     this.activityWorker.resume();
+    this.workflowWorker?.resume();
     this.machine.moveTo('RUNNING');
   }
 
@@ -121,6 +167,9 @@ export class WorkerEntity {
    * Stops polling and lets tasks in flight finish within `graceMs`; activities still running then
    * are cancelled with reason WORKER_SHUTDOWN and answered as failed, so the server retries them
    * elsewhere. Resolves in state DRAINED. Calling it again returns the same promise.
+   *
+   * Polls are ended by the server (ShutdownWorker with this entity's instance key) rather than
+   * cancelled by us, so no task can be handed to a poll that is going away.
    */
   drain(opts: { graceMs?: number } = {}): Promise<void> {
     if (this.draining) return this.draining;
@@ -129,7 +178,12 @@ export class WorkerEntity {
     // A FAILED entity still hands back its tasks in flight, but stays FAILED.
     if (this.state === 'RUNNING' || this.state === 'PAUSED') this.machine.moveTo('DRAINING');
     this.draining = (async () => {
-      await this.activityWorker.drain(graceMs);
+      const shutdown = this.shutdownWorkerCall();
+      await Promise.all([
+        this.activityWorker.drain(graceMs, POLL_SHUTDOWN_GRACE_MS),
+        this.workflowWorker?.stopPolling(POLL_SHUTDOWN_GRACE_MS).then(() => this.workflowWorker?.drain()),
+        shutdown,
+      ]);
       if (this.machine.canMoveTo('DRAINED')) this.machine.moveTo('DRAINED');
     })();
     return this.draining;
@@ -140,17 +194,52 @@ export class WorkerEntity {
     if (this.state === 'STOPPED') return;
     if (this.state !== 'INITIALIZED') await this.drain();
     if (this.machine.canMoveTo('STOPPED')) this.machine.moveTo('STOPPED');
+    await this.ownSandbox?.close();
   }
 
   status(): WorkerEntityStatus {
     const a = this.activityWorker;
+    const w = this.workflowWorker;
     return {
       state: this.state,
       namespace: this.namespace,
       taskQueue: this.taskQueue,
       identity: this.options.identity,
       activity: { slotsUsed: a.inFlight, slotsFree: a.slots.capacity - a.inFlight, ...a.counts },
+      workflow: w && { slotsUsed: w.inFlight, slotsFree: w.slots.capacity - w.inFlight, ...w.counts, cachedRuns: w.cache.size, stickyQueue: w.stickyQueue },
       lastError: this.lastError,
+    };
+  }
+
+  /** Asks the server to end our open polls and forget our sticky queue. Best effort. */
+  private async shutdownWorkerCall(): Promise<void> {
+    const { TaskQueueType } = temporal.api.enums.v1;
+    const types = [];
+    if (this.hasActivities) types.push(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
+    if (this.workflowWorker) types.push(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
+    if (!types.length) return;
+    try {
+      await this.deps.connection.call('shutdownWorker', {
+        namespace: this.namespace,
+        identity: this.options.identity,
+        reason: 'graceful drain',
+        stickyTaskQueue: this.workflowWorker?.stickyQueue ?? '',
+        workerInstanceKey: this.workerInstanceKey,
+        taskQueue: this.taskQueue,
+        taskQueueTypes: types,
+      });
+    } catch (err) {
+      this.logger.warn('ShutdownWorker failed; open polls will be aborted locally', { error: err });
+    }
+  }
+
+  private safe<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+    return (...a: A) => {
+      try {
+        fn(...a);
+      } catch {
+        // metrics hooks must never break task handling
+      }
     };
   }
 

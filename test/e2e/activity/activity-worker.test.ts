@@ -30,7 +30,7 @@ async function withWorkers<T>(
   const taskQueue = uniqueTaskQueue('act');
   const official = await startOfficialWorker(taskQueue);
   const entity = new WorkerEntity({ taskQueue, activities, ...entityOptions }, { connection });
-  entity.start();
+  await entity.start();
   try {
     const run = (wf: string, args: unknown[]) => client.workflow.execute(wf, { taskQueue, workflowId: `${taskQueue}-${Math.random()}`, args });
     return await body({ taskQueue, entity, run });
@@ -177,7 +177,7 @@ describe('activity tasks on the real server', () => {
       return 'done';
     };
     const first = new WorkerEntity({ taskQueue, activities: { work }, maxConcurrentActivityTaskExecutions: 4 }, { connection });
-    first.start();
+    await first.start();
     const handles = await Promise.all(
       Array.from({ length: 3 }, (_, i) => client.workflow.start('fanOut', { taskQueue, workflowId: `${taskQueue}-${i}`, args: ['work', 4, [800]] })),
     );
@@ -188,7 +188,7 @@ describe('activity tasks on the real server', () => {
     const startedAtDrain = started;
     // A second entity picks up what the first never took.
     const second = new WorkerEntity({ taskQueue, activities: { work } }, { connection });
-    second.start();
+    await second.start();
     try {
       for (const h of handles) expect(await h.result()).toBe(4);
       expect(started - startedAtDrain).toBe(8);
@@ -214,14 +214,14 @@ describe('activity tasks on the real server', () => {
       return ctx.info.attempt;
     };
     const first = new WorkerEntity({ taskQueue, activities: { stubborn } }, { connection });
-    first.start();
+    await first.start();
     const handle = await client.workflow.start('callActivity', { taskQueue, workflowId: taskQueue, args: ['stubborn', [], { startToCloseTimeout: '60s', retry: { initialInterval: '50ms' } }] });
     await waitFor(() => first.status().activity.slotsUsed === 1, 20_000, 'activity in flight');
     await first.drain({ graceMs: 100 });
     expect(reasons).toEqual(['WORKER_SHUTDOWN']);
     expect(first.status().activity.failed).toBe(1);
     const second = new WorkerEntity({ taskQueue, activities: { stubborn } }, { connection });
-    second.start();
+    await second.start();
     try {
       expect(await handle.result()).toBe(2);
     } finally {

@@ -1,0 +1,226 @@
+import * as grpc from '@grpc/grpc-js';
+import { ServiceCallError, type Connection } from '../connection/connection.js';
+import { coresdk, temporal } from '../connection/proto.js';
+import { msNumberToTs } from '@temporalio/common/lib/time.js';
+import { RuntimeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { WorkflowRunState, type WorkflowTaskOutcome } from '../workflow/index.js';
+import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
+import type { RunCreateOptions } from '../../sandbox/protocol.js';
+import { historyForTask } from './history-fetcher.js';
+import { WorkflowRunCache, type CachedRun } from './workflow-run-cache.js';
+
+type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
+const Activation = coresdk.workflow_activation.WorkflowActivation;
+const Completion = coresdk.workflow_completion.WorkflowActivationCompletion;
+const FailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+const CommandType = temporal.api.enums.v1.CommandType;
+const TERMINAL = new Set([
+  CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+]);
+
+/** What a handled workflow task reports to metrics hooks. */
+export interface WorkflowTaskReport {
+  workflowType: string;
+  runId: string;
+  outcome: 'completed' | 'failed' | 'query' | 'none';
+  durationMs: number;
+  cacheHit: boolean;
+  error?: unknown;
+}
+
+export interface WorkflowTaskHandlerDeps {
+  connection: Connection;
+  taskQueue: string;
+  identity: string;
+  sandbox: WorkflowSandbox;
+  bundleId: string;
+  cache: WorkflowRunCache;
+  /** The entity's sticky queue; absent when caching is off. */
+  sticky?: { name: string; scheduleToStartTimeoutMs: number };
+  runCreate: RunCreateOptions;
+  serverSupportsSdkMetadata: boolean;
+  logger: Logger;
+  onTaskDone?: (report: WorkflowTaskReport) => void;
+}
+
+/**
+ * Runs one workflow task: history → activations through the sandbox → commands, and answers the
+ * server. Keeps runs in the sticky cache between tasks; evicts a run whenever its state can no
+ * longer be trusted (a failure, a rejected answer, a finished workflow).
+ */
+export class WorkflowTaskHandler {
+  constructor(private readonly deps: WorkflowTaskHandlerDeps) {}
+
+  async handle(task: Task): Promise<void> {
+    const { cache } = this.deps;
+    const runId = task.workflowExecution?.runId ?? '';
+    let run = cache.get(runId);
+    const firstEvent = Number(task.history?.events?.[0]?.eventId ?? 0);
+    // A full history for a cached run means the server lost our stickiness: replay from scratch
+    // rather than trust a state that may have diverged. Legacy queries reuse the cached state.
+    if (run && firstEvent === 1 && !task.query) {
+      await this.evict(runId);
+      run = undefined;
+    }
+    const cacheHit = run !== undefined;
+    if (!run) {
+      for (const victim of cache.victimsForOneMore()) await this.evict(victim);
+      run = {
+        state: new WorkflowRunState({
+          namespace: this.deps.connection.namespace,
+          taskQueue: this.deps.taskQueue,
+          runId,
+          workflowId: task.workflowExecution?.workflowId ?? '',
+          workflowType: task.workflowType?.name ?? '',
+          serverSupportsSdkMetadata: this.deps.serverSupportsSdkMetadata,
+        }),
+        tail: Promise.resolve(),
+        busy: 0,
+      };
+      cache.set(runId, run);
+    }
+    const current = run;
+    current.busy++;
+    const done = current.tail.then(() => this.process(task, current, cacheHit));
+    current.tail = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await done;
+    } finally {
+      current.busy--;
+    }
+  }
+
+  /** Drops a run from the cache and its context from the sandbox. */
+  async evict(runId: string): Promise<void> {
+    this.deps.cache.delete(runId);
+    await this.deps.sandbox.evict(runId).catch((err: unknown) => this.deps.logger.warn('Sandbox eviction failed', { runId, error: err }));
+  }
+
+  /** Evicts every cached run (drain, close). */
+  async evictAll(): Promise<void> {
+    for (const id of this.deps.cache.ids()) await this.evict(id);
+  }
+
+  private async process(task: Task, run: CachedRun, cacheHit: boolean): Promise<void> {
+    const started = performance.now();
+    const { deps } = this;
+    const { state } = run;
+    const workflowType = task.workflowType?.name ?? '';
+    let outcome: WorkflowTaskOutcome;
+    let error: unknown;
+    try {
+      const events = await historyForTask(deps.connection, task, !cacheHit);
+      state.applyWorkflowTask({
+        events,
+        previousStartedEventId: task.previousStartedEventId ?? 0,
+        startedEventId: task.startedEventId ?? 0,
+        queries: task.queries,
+        legacyQuery: task.query,
+      });
+      outcome = await this.runActivations(state);
+    } catch (err) {
+      error = err;
+      outcome = failOutcome(err);
+    }
+    let report: WorkflowTaskReport['outcome'] = 'none';
+    try {
+      report = await this.answer(task, outcome);
+    } catch (err) {
+      error ??= err;
+      report = 'failed';
+      // The server refused our answer (e.g. new events arrived): our state is now behind.
+      await this.evict(state.runId);
+    }
+    const finished = outcome.kind === 'complete' && outcome.commands.some((c) => TERMINAL.has(c.commandType!));
+    // With caching off (capacity 0) every run is dropped after its task and replayed next time.
+    if (outcome.kind === 'fail' || finished || deps.cache.capacity === 0) {
+      await this.evict(state.runId);
+    }
+    if (error && outcome.kind === 'fail') deps.logger.warn('Workflow task failed', { workflowType, runId: state.runId, error });
+    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, error });
+  }
+
+  private async runActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome> {
+    const { deps } = this;
+    for (let activation = state.nextActivation(); activation; activation = state.nextActivation()) {
+      const bytes = Activation.encode(activation).finish();
+      let completion: coresdk.workflow_completion.WorkflowActivationCompletion;
+      try {
+        completion = Completion.decode(await deps.sandbox.activate({ runId: state.runId, bundleId: deps.bundleId, activation: bytes, info: deps.runCreate }));
+      } catch (err) {
+        // The sandbox lost the run (deadlock, thread crash): the state awaits a completion that
+        // will never come, so it cannot give an outcome. Fail the task; the run is evicted.
+        return failOutcome(err);
+      }
+      try {
+        state.applyCompletion(completion);
+      } catch {
+        // The state has recorded the failure (nondeterminism…); takeTaskOutcome returns it.
+        break;
+      }
+    }
+    try {
+      return state.takeTaskOutcome();
+    } catch (err) {
+      return failOutcome(err);
+    }
+  }
+
+  private async answer(task: Task, outcome: WorkflowTaskOutcome): Promise<WorkflowTaskReport['outcome']> {
+    const { deps } = this;
+    const base = { taskToken: task.taskToken, namespace: deps.connection.namespace, identity: deps.identity };
+    switch (outcome.kind) {
+      case 'complete':
+        await deps.connection.call('respondWorkflowTaskCompleted', {
+          ...base,
+          commands: outcome.commands,
+          queryResults: outcome.queryResults,
+          sdkMetadata: outcome.sdkMetadata,
+          forceCreateNewWorkflowTask: outcome.forceCreateNewWorkflowTask,
+          stickyAttributes: deps.sticky
+            ? {
+                workerTaskQueue: { name: deps.sticky.name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: deps.taskQueue },
+                scheduleToStartTimeout: msNumberToTs(deps.sticky.scheduleToStartTimeoutMs),
+              }
+            : undefined,
+        });
+        return 'completed';
+      case 'legacyQuery':
+        await deps.connection.call('respondQueryTaskCompleted', { taskToken: task.taskToken, namespace: deps.connection.namespace, ...outcome.response });
+        return 'query';
+      case 'fail':
+        // As the official SDK does: report only the first attempt, so a task failing on every
+        // attempt does not flood history; later attempts time out and are retried by the server.
+        if ((task.attempt ?? 1) <= 1) {
+          await deps.connection.call('respondWorkflowTaskFailed', { ...base, cause: outcome.cause, failure: outcome.failure }).catch((err: unknown) => {
+            if (!(err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND)) throw err;
+          });
+        }
+        return 'failed';
+      case 'none':
+        return 'none';
+    }
+  }
+}
+
+function failOutcome(err: unknown): Extract<WorkflowTaskOutcome, { kind: 'fail' }> {
+  const code = err instanceof RuntimeError ? err.code : 'UNEXPECTED';
+  return {
+    kind: 'fail',
+    cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+    failure: {
+      message: err instanceof Error ? err.message : String(err),
+      stackTrace: err instanceof Error ? err.stack : undefined,
+      source: 'TypeScriptSDK',
+      applicationFailureInfo: { type: code, nonRetryable: false },
+    },
+    evict: true,
+  };
+}

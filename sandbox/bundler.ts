@@ -1,0 +1,187 @@
+/**
+ * Bundles workflow code with esbuild into one script for a `vm` context.
+ *
+ * The script defines one global, `__TEMPORAL__`, which is what the workflow library's
+ * `initRuntime` looks for: `api` (the worker interface the sandbox drives), plus
+ * `importWorkflows()` and `importInterceptors()`. Those two load user code lazily, because user
+ * modules may read `Date.now()` or `Math.random()` at top level and those only work once the
+ * run's activator is installed. The entry is CommonJS for that reason: esbuild keeps a
+ * `require()` lazy, while an ESM `import` would be hoisted and run at script load.
+ */
+import path from 'node:path';
+import { build, type BuildFailure, type Message } from 'esbuild';
+import { BundleCache, digestInputs, sha256 } from './bundle-cache.js';
+import { createBundleGuard } from './bundle-guard.js';
+import { ForbiddenImportError, WorkflowBundleError } from './errors.js';
+
+/** Options of {@link bundleWorkflowCode}. */
+export interface BundleOptions {
+  /** A workflow module, or a directory whose index exports the workflows. */
+  readonly workflowsPath: string;
+  /** Modules exporting `interceptors()` (a `WorkflowInterceptorsFactory`), loaded for every run. */
+  readonly workflowInterceptorModules?: readonly string[];
+  /** Module exporting `payloadConverter`, used instead of the default one inside workflows. */
+  readonly payloadConverterPath?: string;
+  /** Module exporting `failureConverter`, used instead of the default one inside workflows. */
+  readonly failureConverterPath?: string;
+  /**
+   * Imports replaced by an empty module instead of being rejected: for code paths you know are
+   * never run inside a workflow.
+   * @default []
+   */
+  readonly ignoreModules?: readonly string[];
+  /**
+   * Emit a source map, used to name the original file and line in deadlock errors.
+   * @default true
+   */
+  readonly sourceMap?: boolean;
+  /**
+   * Directory for an on-disk cache that survives restarts, e.g. `.cache/workflow-bundles`.
+   * `undefined` keeps the cache in memory only.
+   * @default undefined
+   */
+  readonly cacheDir?: string;
+}
+
+/** The defaults of {@link BundleOptions}, in one place. */
+export const BUNDLE_DEFAULTS = {
+  workflowInterceptorModules: [] as readonly string[],
+  ignoreModules: [] as readonly string[],
+  sourceMap: true,
+  cacheDir: undefined as string | undefined,
+} as const;
+
+/** A bundle ready for {@link WorkflowSandbox.registerBundle}. Plain data: it can be cloned and cached. */
+export interface WorkflowBundle {
+  /** Content hash of `code`: the same code always gets the same id. */
+  readonly id: string;
+  /** The script: defines the global `__TEMPORAL__`. */
+  readonly code: string;
+  /** Source map (JSON, without sources content), when built with `sourceMap: true`. */
+  readonly sourceMap?: string;
+  /** File name the script is compiled under; appears in workflow stack traces. */
+  readonly filename: string;
+  /** Absolute paths of the files bundled; the cache checks them for changes. */
+  readonly inputs: readonly string[];
+}
+
+/** Name of the generated entry; it exists only in memory, so the cache must not watch it. */
+const ENTRY_NAME = 'workflow-bundle-entry.cjs';
+
+const caches = new Map<string, BundleCache>();
+
+function cacheFor(dir: string | undefined): BundleCache {
+  const key = dir === undefined ? '' : path.resolve(dir);
+  let cache = caches.get(key);
+  if (cache === undefined) {
+    cache = new BundleCache(dir === undefined ? undefined : key);
+    caches.set(key, cache);
+  }
+  return cache;
+}
+
+/** Absolute path for a relative file path; package names stay as they are. */
+function resolveSpecifier(specifier: string): string {
+  return specifier.startsWith('.') || path.isAbsolute(specifier) ? path.resolve(specifier) : specifier;
+}
+
+/** Source of the generated entry module (CommonJS, see the module comment for why). */
+function entrySource(workflowsPath: string, interceptorModules: readonly string[]): string {
+  const interceptors = [...new Set(interceptorModules)].map((m) => `require(${JSON.stringify(resolveSpecifier(m))})`);
+  return [
+    `const workerInterface = require('@temporalio/workflow/lib/worker-interface.js');`,
+    `require('@temporalio/workflow/lib/global-overrides.js').overrideGlobals();`,
+    `module.exports = {`,
+    `  api: workerInterface,`,
+    `  importWorkflows: () => require(${JSON.stringify(path.resolve(workflowsPath))}),`,
+    `  importInterceptors: () => [${interceptors.join(', ')}],`,
+    `};`,
+  ].join('\n');
+}
+
+function formatMessages(messages: readonly Message[]): string {
+  return messages
+    .map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text))
+    .join('\n');
+}
+
+/**
+ * Bundles the workflows at `workflowsPath` into one script. Returns a cached bundle when the
+ * options and every input file's content are unchanged.
+ *
+ * @throws {ForbiddenImportError} code `WORKFLOW_BUNDLE_FORBIDDEN_IMPORT`, naming each import and its importer
+ * @throws {WorkflowBundleError} code `WORKFLOW_BUNDLE_FAILED` for any other build error
+ */
+export async function bundleWorkflowCode(options: BundleOptions): Promise<WorkflowBundle> {
+  const opts = { ...BUNDLE_DEFAULTS, ...options };
+  const workflowsPath = path.resolve(opts.workflowsPath);
+  const cacheKey = sha256(
+    JSON.stringify({
+      workflowsPath,
+      interceptors: opts.workflowInterceptorModules.map(resolveSpecifier),
+      payload: opts.payloadConverterPath && path.resolve(opts.payloadConverterPath),
+      failure: opts.failureConverterPath && path.resolve(opts.failureConverterPath),
+      ignore: opts.ignoreModules,
+      sourceMap: opts.sourceMap,
+    }),
+  );
+  const cache = cacheFor(opts.cacheDir);
+  const cached = await cache.get(cacheKey);
+  if (cached !== undefined) return cached;
+
+  const guard = createBundleGuard({
+    payloadConverterPath: opts.payloadConverterPath,
+    failureConverterPath: opts.failureConverterPath,
+    ignoreModules: opts.ignoreModules,
+  });
+  const cwd = process.cwd();
+  let result;
+  try {
+    result = await build({
+      stdin: {
+        contents: entrySource(workflowsPath, opts.workflowInterceptorModules),
+        // Resolve the workflow library from the user's project, like their own imports do.
+        resolveDir: path.dirname(workflowsPath),
+        sourcefile: ENTRY_NAME,
+        loader: 'js',
+      },
+      absWorkingDir: cwd,
+      outfile: path.join(cwd, 'workflow-bundle.js'), // never written; anchors source-map paths to cwd
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'iife',
+      globalName: '__TEMPORAL__',
+      // A vm context has no Node APIs: resolve packages the way a browser bundle would.
+      platform: 'browser',
+      target: 'es2022',
+      sourcemap: opts.sourceMap ? 'external' : false,
+      sourcesContent: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+      plugins: [guard.plugin],
+    });
+  } catch (err) {
+    const violations = guard.violations();
+    if (violations.length > 0) throw new ForbiddenImportError(violations);
+    const errors = (err as Partial<BuildFailure>).errors;
+    const detail = errors ? formatMessages(errors) : String(err);
+    throw new WorkflowBundleError(`Failed to bundle workflows at ${workflowsPath}:\n${detail}`, { cause: err });
+  }
+  const violations = guard.violations();
+  if (violations.length > 0) throw new ForbiddenImportError(violations);
+
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
+  const sourceMap = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;
+  // Real files only: the guard's virtual modules carry a namespace prefix, the entry is in memory.
+  const entryFile = path.join(path.dirname(workflowsPath), ENTRY_NAME);
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((input) => !/^[a-z-]{2,}:/i.test(input))
+    .map((input) => path.resolve(cwd, input))
+    .filter((input) => input !== entryFile);
+  const inputsDigest = digestInputs(inputs) ?? '';
+  const id = sha256(code).slice(0, 32);
+  const bundle: WorkflowBundle = { id, code, sourceMap, filename: `workflow-bundle-${id.slice(0, 12)}.js`, inputs };
+  await cache.set(cacheKey, bundle, inputsDigest);
+  return bundle;
+}

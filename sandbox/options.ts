@@ -1,0 +1,81 @@
+/**
+ * Options of {@link WorkflowSandbox}: the public interface, its defaults in one object, and the
+ * compiled (validated, filled) form the sandbox works with.
+ */
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../core/errors.js';
+import type { WorkflowLogRecord } from './protocol.js';
+
+export interface SandboxOptions {
+  /**
+   * Number of sandbox threads. Each run is pinned to one of them for as long as it is cached.
+   * @default os.availableParallelism()
+   */
+  readonly threads?: number;
+  /**
+   * V8 old-generation heap limit of each thread, in MiB. A workflow that exceeds it kills only
+   * its thread; the runs pinned there are evicted and the thread is replaced.
+   * @default 512
+   */
+  readonly maxOldGenerationSizeMb?: number;
+  /**
+   * Longest an activation may run before it is declared a deadlock (`WORKFLOW_DEADLOCK`).
+   * @default 2000
+   */
+  readonly deadlockTimeoutMs?: number;
+  /**
+   * When an activation runs past half of `deadlockTimeoutMs`, pause its thread for a moment
+   * through the inspector to name the workflow source line it is executing; the deadlock error
+   * then says where it was stuck. Attaches an inspector session on the first such activation.
+   * @default true
+   */
+  readonly locateDeadlocks?: boolean;
+  /**
+   * Receives workflow `log.*` and `console.*` output (never during replay). When unset, logs
+   * are dropped inside the threads and cost nothing to ship.
+   * @default undefined
+   */
+  readonly onWorkflowLog?: (record: WorkflowLogRecord) => void;
+  /**
+   * Directory for the compiled thread entry.
+   * @default `${os.tmpdir()}/tempo-sandbox`
+   */
+  readonly threadEntryDir?: string;
+}
+
+/** Every default of {@link SandboxOptions}, in one place. */
+export const SANDBOX_DEFAULTS = {
+  threads: undefined as number | undefined, // resolved at compile time from the machine
+  maxOldGenerationSizeMb: 512,
+  deadlockTimeoutMs: 2000,
+  locateDeadlocks: true,
+  onWorkflowLog: undefined as SandboxOptions['onWorkflowLog'],
+  threadEntryDir: undefined as string | undefined,
+} as const;
+
+export interface CompiledSandboxOptions {
+  readonly threads: number;
+  readonly maxOldGenerationSizeMb: number;
+  readonly deadlockTimeoutMs: number;
+  readonly locateDeadlocks: boolean;
+  readonly onWorkflowLog?: (record: WorkflowLogRecord) => void;
+  readonly threadEntryDir?: string;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`options.${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Fills defaults and validates; errors name the offending option. */
+export function compileSandboxOptions(options: SandboxOptions = {}): CompiledSandboxOptions {
+  const merged = { ...SANDBOX_DEFAULTS, ...options };
+  return {
+    threads: positiveInteger('threads', merged.threads ?? availableParallelism()),
+    maxOldGenerationSizeMb: positiveInteger('maxOldGenerationSizeMb', merged.maxOldGenerationSizeMb),
+    deadlockTimeoutMs: positiveInteger('deadlockTimeoutMs', merged.deadlockTimeoutMs),
+    locateDeadlocks: merged.locateDeadlocks,
+    onWorkflowLog: merged.onWorkflowLog,
+    threadEntryDir: merged.threadEntryDir,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Messages between the host (WorkflowSandbox) and a sandbox thread. One task per activation:
+ * everything a thread needs for it travels in that one message, so an activation costs exactly
+ * one thread hop.
+ *
+ * Activations and completions cross as encoded protobuf bytes rather than plain objects: the
+ * workflow library needs protobufjs message instances (it reads `job.variant` and calls
+ * `Long#toBytes()`), so the thread would rebuild them from plain objects anyway, and the caller
+ * already holds bytes. Decoding happens in the thread, off the host's event loop.
+ */
+import type { SerializedSandboxError } from './errors.js';
+import type { WorkflowLogLevel } from './thread/context-globals.js';
+
+/** `workerData` of every sandbox thread. */
+export interface ThreadConfig {
+  readonly deadlockTimeoutMs: number;
+  /** When false, workflow logs are dropped in the thread and never serialized. */
+  readonly forwardLogs: boolean;
+  /**
+   * Shared status cells (two float64): the thread writes the wall-clock start (ms) of the task it
+   * is running into index 0 (0 when idle) and the task's `tag` into index 1, so the host can see
+   * a stuck activation without asking the thread.
+   */
+  readonly status: SharedArrayBuffer;
+}
+
+/** The code of a bundle, sent to a thread the first time one of its runs needs it. */
+export interface BundleCode {
+  readonly id: string;
+  readonly code: string;
+  readonly filename: string;
+}
+
+/** Per-run settings that the first activation does not carry. */
+export interface RunCreateOptions {
+  readonly namespace: string;
+  readonly taskQueue: string;
+  /** Activity types registered for local activities; scheduling any other one fails fast. */
+  readonly registeredActivityNames?: readonly string[];
+  /** Error type names that fail the workflow instead of the workflow task. */
+  readonly failureExceptionTypeNames?: readonly string[];
+  /** Include source excerpts in `__stack_trace` queries. */
+  readonly showStackTraceSources?: boolean;
+}
+
+export interface ActivateTask {
+  readonly kind: 'activate';
+  /** Host-chosen number identifying this task in the thread's status cells. */
+  readonly tag: number;
+  readonly runId: string;
+  readonly bundleId: string;
+  /** Present when the host believes the thread has not loaded this bundle yet. */
+  readonly bundle?: BundleCode;
+  /** Encoded `coresdk.workflow_activation.WorkflowActivation`. */
+  readonly activation: Uint8Array;
+  /** Required when the activation creates the run (it has an initializeWorkflow job). */
+  readonly create?: RunCreateOptions;
+}
+
+export interface EvictTask {
+  readonly kind: 'evict';
+  readonly runId: string;
+}
+
+/** Drops every run of the thread: sent after a failure that leaves the thread alive. */
+export interface EvictAllTask {
+  readonly kind: 'evictAll';
+}
+
+export type ThreadTask = ActivateTask | EvictTask | EvictAllTask;
+
+/** A workflow log line, forwarded from `log.*` (the `__temporal_logger` sink) or `console.*`. */
+export interface WorkflowLogRecord {
+  readonly level: WorkflowLogLevel;
+  readonly message: string;
+  readonly source: 'log' | 'console';
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly workflowType: string;
+  /** Wall-clock time of the call, in ms since the epoch. */
+  readonly timestampMs: number;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+export type ThreadResult =
+  | {
+      readonly ok: true;
+      /** Encoded `coresdk.workflow_completion.WorkflowActivationCompletion`. */
+      readonly completion: Uint8Array;
+      /** The run was disposed (the activation had a removeFromCache job). */
+      readonly closed: boolean;
+      readonly logs: readonly WorkflowLogRecord[];
+    }
+  | {
+      readonly ok: false;
+      readonly error: SerializedSandboxError;
+      /** The thread dropped the run (e.g. after a deadlock). */
+      readonly evicted: boolean;
+      /** The thread lacks the bundle: resend the task with its code. */
+      readonly needsBundle?: boolean;
+    };

@@ -1,0 +1,100 @@
+/**
+ * One sandbox thread: a single-thread piscina pool, the runs pinned to it, and what the host
+ * knows about its state. N independent one-thread pools rather than one N-thread pool, because
+ * a run's context lives in one thread's memory and piscina offers no per-task thread affinity
+ * that keeps threads independent (see FACTS.md).
+ */
+import { Piscina } from 'piscina';
+import type { ThreadConfig, ThreadResult, ThreadTask } from './protocol.js';
+
+export interface ThreadSlotOptions {
+  readonly index: number;
+  readonly filename: string;
+  readonly maxOldGenerationSizeMb: number;
+  readonly deadlockTimeoutMs: number;
+  readonly forwardLogs: boolean;
+  /** Called when the thread died (out of memory, crash); the pool has already replaced it. */
+  readonly onCrash: (slot: ThreadSlot, cause: unknown) => void;
+}
+
+export class ThreadSlot {
+  readonly index: number;
+  /** Runs pinned to this thread. */
+  readonly runs = new Set<string>();
+  /** Bundles the host has sent to the current thread; a hint, the thread may answer `needsBundle`. */
+  readonly loadedBundles = new Set<string>();
+  /** Bumped each time the thread is replaced: results of an older generation are void. */
+  generation = 0;
+  inFlight = 0;
+  /** [start (ms) of the running task or 0, its tag], written by the thread (see ThreadConfig). */
+  readonly status: Float64Array;
+  readonly #pool: Piscina<ThreadTask, ThreadResult>;
+  readonly #onCrash: ThreadSlotOptions['onCrash'];
+
+  constructor(options: ThreadSlotOptions) {
+    this.index = options.index;
+    this.#onCrash = options.onCrash;
+    const status = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
+    this.status = new Float64Array(status);
+    const workerData: ThreadConfig = {
+      deadlockTimeoutMs: options.deadlockTimeoutMs,
+      forwardLogs: options.forwardLogs,
+      status,
+    };
+    this.#pool = new Piscina<ThreadTask, ThreadResult>({
+      filename: options.filename,
+      name: 'default',
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Infinity, // the thread holds run state: it must never be retired for idleness
+      atomics: 'disabled', // 'sync' can hang a thread that keeps timers or ports (FACTS.md)
+      resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb },
+      // Plain Node in the thread: the parent's loaders (tsx, vitest) would change how the
+      // entry's CommonJS imports interop, and the entry is already built for plain Node.
+      execArgv: [],
+      workerData,
+    });
+    // A thread that dies with no task running surfaces here; unheard, it would crash the process.
+    this.#pool.on('error', (err: unknown) => this.#crashed(err));
+  }
+
+  /** The current thread's id, for diagnostics and the deadlock probe. */
+  get threadId(): number | undefined {
+    return this.#pool.threads[0]?.threadId;
+  }
+
+  /** Pending + running tasks plus pinned runs: what "least loaded" compares. */
+  get load(): number {
+    return this.runs.size * 1000 + this.inFlight;
+  }
+
+  /**
+   * Runs a task. Resolves with the thread's answer; rejects only when the thread died, after
+   * the crash has been reported through `onCrash`.
+   */
+  async run(task: ThreadTask): Promise<ThreadResult> {
+    this.inFlight++;
+    const threadId = this.threadId;
+    try {
+      return await this.#pool.run(task);
+    } catch (err) {
+      // The handler never throws for workflow faults, so a rejection means the thread died or
+      // hit a sandbox bug. Either way its runs can no longer be trusted.
+      if (this.threadId === threadId) this.#pool.run({ kind: 'evictAll' }).catch(() => undefined);
+      this.#crashed(err);
+      throw err;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+
+  #crashed(cause: unknown): void {
+    this.generation++;
+    this.loadedBundles.clear();
+    this.#onCrash(this, cause);
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * One workflow run inside a sandbox thread: its own `vm` context holding a fresh evaluation of
+ * the bundle, driven one activation at a time through the workflow library's worker interface.
+ *
+ * Every call that can run workflow code enters the context through `vm.Script#runInContext`:
+ * with `microtaskMode: 'afterEvaluate'` the context has its own microtask queue, drained only
+ * when such a call returns. Plain state updates on the activator (clock, info, flags, patches)
+ * are made directly, as they run no workflow code.
+ *
+ * Deadlines: a `timeout` makes Node start a watchdog thread for that call (~60 µs measured,
+ * against ~1 µs without), and an activation makes 4–6 calls. So each activation is one outer
+ * timed evaluation ({@link DRIVE_SCRIPT}) that calls back into this host code, which makes the
+ * inner calls untimed; inner calls still drain the microtask queue (measured), and the outer
+ * watchdog terminates whatever runs inside it.
+ */
+import vm from 'node:vm';
+import proto from '@temporalio/proto';
+import common from '@temporalio/common';
+import time from '@temporalio/common/lib/time.js';
+import workflowFlags from '@temporalio/workflow/lib/flags.js';
+import type { WorkflowInfo } from '@temporalio/workflow';
+import type { Activator } from '@temporalio/workflow/lib/internals.js';
+import type { RunCreateOptions } from '../protocol.js';
+import { injectContextGlobals, type WorkflowLogLevel } from './context-globals.js';
+import { buildWorkflowInfo, withActivationFields } from './workflow-info.js';
+
+type Activation = proto.coresdk.workflow_activation.WorkflowActivation;
+type Job = proto.coresdk.workflow_activation.IWorkflowActivationJob;
+/** What `concludeActivation` returns: a plain `IWorkflowActivationCompletion`. */
+export type Completion = proto.coresdk.workflow_completion.IWorkflowActivationCompletion;
+
+const { WorkflowActivation } = proto.coresdk.workflow_activation;
+
+/** The only entry into a context: calls `__TEMPORAL__.api[fn](...args)`. Compiled once per thread. */
+const CALL_SCRIPT = new vm.Script('__TEMPORAL__.api[__tempo_call.fn](...__tempo_call.args)', {
+  filename: 'tempo-sandbox-call.js',
+});
+
+/** The timed outer evaluation: runs the host function installed as `__tempo_drive`. */
+const DRIVE_SCRIPT = new vm.Script('__tempo_drive()', { filename: 'tempo-sandbox-drive.js' });
+
+/** Thrown when a call into the context ran past the activation's deadline. */
+export class DeadlineExceeded extends Error {
+  constructor(readonly stage: string) {
+    super(`timed out in ${stage}`);
+  }
+}
+
+/** A console line or workflow log call, before it is shaped into a log record. */
+export interface PendingLog {
+  readonly level: WorkflowLogLevel;
+  readonly message: string;
+  readonly source: 'log' | 'console';
+  readonly timestampMs: number;
+  readonly attributes: Record<string, unknown>;
+}
+
+interface CallGlobal {
+  __tempo_call?: { fn: string; args: unknown[] };
+  __tempo_drive?: () => unknown;
+  __TEMPORAL_ACTIVATOR__?: Activator;
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+}
+
+function nowNanos(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+}
+
+/** Failure for errors raised before the run's own failure converter exists. */
+export function defaultErrorToFailure(err: unknown) {
+  return common.defaultFailureConverter.errorToFailure(err, common.defaultPayloadConverter);
+}
+
+export class WorkflowRun {
+  readonly info: WorkflowInfo;
+  /** The `Promise` constructor of this run's realm, used to attribute unhandled rejections. */
+  readonly promiseConstructor: unknown;
+  readonly #context: vm.Context & CallGlobal;
+  #activator?: Activator;
+  #deadline = 0;
+  /** What the run was doing, for the deadlock message. */
+  #stage = 'idle';
+  #unhandledRejection: unknown;
+  readonly #consoleLogs: PendingLog[] = [];
+
+  private constructor(info: WorkflowInfo) {
+    this.info = info;
+    this.#context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
+    injectContextGlobals(this.#context, (level, message) => {
+      if (this.#activator?.info.unsafe.isReplayingHistoryEvents) return; // replay must not log twice
+      this.#consoleLogs.push({ level, message, source: 'console', timestampMs: Date.now(), attributes: {} });
+    });
+    this.promiseConstructor = vm.runInContext('Promise', this.#context);
+  }
+
+  /**
+   * Creates the context, evaluates the bundle in it and initializes the workflow library with
+   * the run's info. Throws {@link DeadlineExceeded} if module top-level code does not finish.
+   */
+  static create(script: vm.Script, activation: Activation, options: RunCreateOptions, deadline: number): WorkflowRun {
+    const init = activation.jobs.find((job) => job.initializeWorkflow != null)?.initializeWorkflow;
+    if (init == null) throw new TypeError('The first activation of a run must contain an initializeWorkflow job');
+    const run = new WorkflowRun(buildWorkflowInfo(activation, init, options));
+    run.#deadline = deadline;
+    const seed = init.randomnessSeed;
+    if (seed == null || typeof seed !== 'object') throw new TypeError('initializeWorkflow.randomnessSeed must be a Long');
+    run.#drive(() => {
+      run.#stage = 'bundle evaluation';
+      script.runInContext(run.#context);
+      run.#call('initRuntime', {
+        info: run.info,
+        randomnessSeed: seed.toBytes(),
+        now: time.tsToMs(activation.timestamp),
+        showStackTraceSources: options.showStackTraceSources ?? false,
+        failureExceptionTypeNames: options.failureExceptionTypeNames ? [...options.failureExceptionTypeNames] : undefined,
+        sourceMap: undefined, // only used to show sources in stack trace queries, which need promise hooks
+        getTimeOfDay: nowNanos,
+        registeredActivityNames: new Set(options.registeredActivityNames ?? []),
+        stackTracesEnabled: false,
+      });
+    });
+    run.#activator = run.#context.__TEMPORAL_ACTIVATOR__;
+    return run;
+  }
+
+  /** Runs one activation to its completion. Throws only {@link DeadlineExceeded}. */
+  async activate(activation: Activation, deadline: number): Promise<Completion> {
+    this.#deadline = deadline;
+    try {
+      const completion = this.#drive(() => this.#activateJobs(activation));
+      // Unhandled rejections are reported on a later macrotask; give them that turn.
+      await new Promise(setImmediate);
+      if (this.#unhandledRejection !== undefined) throw this.#unhandledRejection;
+      return completion;
+    } catch (err) {
+      if (err instanceof DeadlineExceeded) throw err;
+      const failure = this.#activator ? this.#activator.errorToFailure(err) : defaultErrorToFailure(err);
+      return { runId: activation.runId, failed: { failure } };
+    }
+  }
+
+  /** Called by the thread's `unhandledRejection` listener: fails the current activation. */
+  setUnhandledRejection(reason: unknown): void {
+    const err = new Error(`Unhandled Promise rejection: ${String(reason)}`, { cause: reason });
+    err.name = 'UnhandledRejectionError';
+    this.#unhandledRejection = err;
+    if (this.#activator) this.#activator.workflowTaskError = err;
+  }
+
+  /** Sink calls and console lines since the last drain; replayed log calls are dropped. */
+  drainLogs(): PendingLog[] {
+    const logs = this.#consoleLogs.splice(0);
+    for (const call of this.#activator?.getAndResetSinkCalls() ?? []) {
+      const isLogger = call.ifaceName === '__temporal_logger' || call.ifaceName === 'defaultWorkerLogger';
+      if (!isLogger || call.workflowInfo.unsafe.isReplayingHistoryEvents) continue; // other sinks: not supported
+      const [message, attributes = {}] = call.args as [string, Record<string | symbol, unknown>?];
+      const stamp = attributes[Symbol.for('log_timestamp')];
+      logs.push({
+        level: call.fnName as WorkflowLogLevel,
+        message: String(message),
+        source: 'log',
+        timestampMs: typeof stamp === 'bigint' ? Number(stamp / 1_000_000n) : Date.now(),
+        attributes,
+      });
+    }
+    return logs;
+  }
+
+  /** Releases the run's resources inside the context (storages, interceptors). Never throws. */
+  dispose(deadline: number): void {
+    this.#deadline = deadline;
+    try {
+      this.#drive(() => {
+        this.#call('dispose');
+        this.#call('destroy');
+      });
+    } catch {
+      // The context is dropped right after; a failing interceptor must not keep it alive.
+    }
+  }
+
+  #activateJobs(activation: Activation): Completion {
+    const activator = this.#requireActivator();
+    const [queries, others] = partition(activation.jobs, (job) => job.queryWorkflow != null);
+    if (queries.length > 0) {
+      if (others.length > 0) throw new TypeError('Got both queries and other jobs in a single activation');
+      // Queries read state live: not a replay of history, but they must not produce commands.
+      activator.mutateWorkflowInfo((info) => ({ ...info, unsafe: { ...info.unsafe, isReplaying: true, isReplayingHistoryEvents: false } }));
+      this.#call('activate', activation);
+      return this.#call('concludeActivation') as Completion;
+    }
+    if (activation.timestamp == null) throw new TypeError('A non-query activation must carry a timestamp');
+    activator.now = time.tsToMs(activation.timestamp);
+    activator.mutateWorkflowInfo((info) => withActivationFields(info, activation));
+    activator.addKnownFlags(activation.availableInternalFlags ?? []);
+    if (activation.lastSdkVersion) activator.sdkVersion = activation.lastSdkVersion;
+
+    // The library starts the workflow function when initializeWorkflow is the first job of a batch.
+    const jobs = [...activation.jobs].sort((a, b) => Number(b.initializeWorkflow != null) - Number(a.initializeWorkflow != null));
+    const init = jobs[0]?.initializeWorkflow;
+    if (init != null) this.#call('initialize', init);
+
+    const [patches, nonPatches] = partition(jobs, (job) => job.notifyHasPatch != null);
+    for (const { notifyHasPatch } of patches) if (notifyHasPatch != null) activator.notifyHasPatch(notifyHasPatch);
+
+    const hasSignals = nonPatches.some((job) => job.signalWorkflow != null);
+    if (!hasSignals || activator.hasFlag(workflowFlags.SdkFlags.ProcessWorkflowActivationJobsAsSingleBatch)) {
+      // Like patches, the seed update goes first and does not unblock conditions on its own.
+      const [seeds, rest] = partition(nonPatches, (job) => job.updateRandomSeed != null);
+      const lastSeed = seeds.at(-1)?.updateRandomSeed;
+      if (lastSeed != null) activator.updateRandomSeed(lastSeed);
+      this.#runBatch(activation, rest, 0);
+    } else {
+      // Legacy order (histories written before the single-batch flag): signals, then the rest.
+      const [signals, rest] = partition(nonPatches, (job) => job.signalWorkflow != null);
+      let batchIndex = 0;
+      for (const batch of [signals, rest]) if (batch.length > 0) this.#runBatch(activation, batch, batchIndex++);
+    }
+    return this.#call('concludeActivation') as Completion;
+  }
+
+  #runBatch(activation: Activation, jobs: Job[], batchIndex: number): void {
+    this.#call('activate', WorkflowActivation.fromObject({ ...activation, jobs }), batchIndex);
+    // Each call drains the context's microtasks; loop until no condition becomes true.
+    while ((this.#call('tryUnblockConditions') as number) > 0);
+  }
+
+  #requireActivator(): Activator {
+    if (this.#activator === undefined) throw new Error('Workflow runtime was not initialized');
+    return this.#activator;
+  }
+
+  /** Runs `body` inside one timed evaluation of the context (see the module comment). */
+  #drive<T>(body: () => T): T {
+    this.#context.__tempo_drive = body;
+    try {
+      const timeout = Math.max(1, Math.ceil(this.#deadline - performance.now()));
+      return DRIVE_SCRIPT.runInContext(this.#context, { timeout }) as T;
+    } catch (err) {
+      if ((err as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new DeadlineExceeded(this.#stage);
+      throw err;
+    } finally {
+      this.#context.__tempo_drive = undefined;
+    }
+  }
+
+  /** Calls `__TEMPORAL__.api[fn](...args)`; only valid inside {@link #drive}. */
+  #call(fn: string, ...args: unknown[]): unknown {
+    this.#stage = fn;
+    this.#context.__tempo_call = { fn, args };
+    return CALL_SCRIPT.runInContext(this.#context);
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The workflow sandbox: activation in, completion out. Shared by every worker entity of a
+ * process. Runs workflow bundles in `vm` contexts spread over N sandbox threads; each run is
+ * pinned to the least-loaded thread when it is created and stays there while it is cached.
+ */
+import { IllegalStateError, type RuntimeError } from '../core/errors.js';
+import type { WorkflowBundle } from './bundler.js';
+import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';
+import { reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowThreadCrashedError } from './errors.js';
+import { compileSandboxOptions, type CompiledSandboxOptions, type SandboxOptions } from './options.js';
+import type { ActivateTask, RunCreateOptions, ThreadResult } from './protocol.js';
+import { threadEntryFile } from './thread-entry-build.js';
+import { ThreadSlot } from './thread-slot.js';
+
+/** What {@link WorkflowSandbox.activate} needs. */
+export interface ActivationRequest {
+  readonly runId: string;
+  /** Id of a bundle given to {@link WorkflowSandbox.registerBundle}. */
+  readonly bundleId: string;
+  /** Encoded `coresdk.workflow_activation.WorkflowActivation`. */
+  readonly activation: Uint8Array;
+  /** Required on the activation that creates the run (the one with initializeWorkflow). */
+  readonly info?: RunCreateOptions;
+}
+
+interface Pin {
+  readonly slot: ThreadSlot;
+  readonly generation: number;
+}
+
+type State = 'running' | 'closing' | 'closed';
+
+/**
+ * Runs workflow activations in isolated, deterministic `vm` contexts on a pool of threads.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await WorkflowSandbox.create({ threads: 2 });
+ * const bundle = await bundleWorkflowCode({ workflowsPath: './workflows.ts' });
+ * sandbox.registerBundle(bundle);
+ * const completion = await sandbox.activate({
+ *   runId, bundleId: bundle.id, activation: encodedActivation, info: { namespace, taskQueue },
+ * });
+ * ```
+ *
+ * Lifecycle: `running` → `closing` → `closed`; calls other than `close()` outside `running`
+ * throw `ILLEGAL_STATE`. A caller must not send two activations of the same run concurrently
+ * (sdk-core never does); activations of different runs may overlap freely.
+ */
+export class WorkflowSandbox {
+  readonly #options: CompiledSandboxOptions;
+  readonly #slots: ThreadSlot[];
+  readonly #bundles = new Map<string, WorkflowBundle>();
+  readonly #bundlesByFilename = new Map<string, WorkflowBundle>();
+  readonly #pins = new Map<string, Pin>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #probe: DeadlockProbe;
+  #nextTag = 0;
+  #state: State = 'running';
+  #closing?: Promise<void>;
+
+  private constructor(options: CompiledSandboxOptions, entryFile: string) {
+    this.#options = options;
+    this.#slots = Array.from({ length: options.threads }, (_, index) =>
+      new ThreadSlot({
+        index,
+        filename: entryFile,
+        maxOldGenerationSizeMb: options.maxOldGenerationSizeMb,
+        deadlockTimeoutMs: options.deadlockTimeoutMs,
+        forwardLogs: options.onWorkflowLog !== undefined,
+        onCrash: (slot) => this.#unpinAll(slot),
+      }),
+    );
+    this.#probe = new DeadlockProbe(options.deadlockTimeoutMs, options.locateDeadlocks, (filename) => this.#bundlesByFilename.get(filename));
+  }
+
+  /** Builds the thread entry (once per process) and starts the threads. */
+  static async create(options: SandboxOptions = {}): Promise<WorkflowSandbox> {
+    const compiled = compileSandboxOptions(options);
+    return new WorkflowSandbox(compiled, await threadEntryFile(compiled.threadEntryDir));
+  }
+
+  /** Makes a bundle available to {@link activate}; its code is sent to a thread on first use there. */
+  registerBundle(bundle: WorkflowBundle): void {
+    this.#assertRunning('registerBundle');
+    this.#bundles.set(bundle.id, bundle);
+    this.#bundlesByFilename.set(bundle.filename, bundle);
+  }
+
+  /**
+   * Runs one activation and returns the encoded `WorkflowActivationCompletion`. Creates the run
+   * (on the least-loaded thread) when the activation has an initializeWorkflow job. Workflow
+   * failures come back inside the completion (`failed`); the sandbox throws only when the run
+   * was lost, and then it is already evicted: fail the workflow task and replay.
+   *
+   * @throws {WorkflowDeadlockError} `WORKFLOW_DEADLOCK`: the activation exceeded `deadlockTimeoutMs`
+   * @throws {WorkflowThreadCrashedError} `WORKFLOW_THREAD_CRASHED`: the run's thread died
+   * @throws {WorkflowRunNotFoundError} `WORKFLOW_RUN_NOT_FOUND`: no cached run and no initializeWorkflow job
+   * @throws {UnknownBundleError} `WORKFLOW_BUNDLE_UNKNOWN`
+   */
+  async activate(req: ActivationRequest): Promise<Uint8Array> {
+    this.#assertRunning('activate');
+    const bundle = this.#bundles.get(req.bundleId);
+    if (bundle === undefined) throw new UnknownBundleError(req.bundleId);
+    const existing = this.#pins.get(req.runId);
+    const pin = existing ?? this.#pin(req.runId);
+    // Tags wrap well below 2^53, where a float64 status cell stays exact.
+    this.#nextTag = (this.#nextTag % 1e9) + 1;
+    const task: ActivateTask = { kind: 'activate', tag: this.#nextTag, runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info };
+    const done = this.#send(pin, task, bundle, existing === undefined);
+    this.#inFlight.add(done);
+    try {
+      return await done;
+    } finally {
+      this.#inFlight.delete(done);
+    }
+  }
+
+  /** Drops a run and frees its context. A no-op for a run the sandbox does not hold. */
+  async evict(runId: string): Promise<void> {
+    const pin = this.#pins.get(runId);
+    if (pin === undefined) return;
+    this.#unpin(runId);
+    if (pin.generation !== pin.slot.generation) return; // its thread is gone already
+    await pin.slot.run({ kind: 'evict', runId }).catch(() => undefined); // a crash evicts it anyway
+  }
+
+  /** Number of runs currently cached across all threads. */
+  runsCached(): number {
+    return this.#pins.size;
+  }
+
+  /**
+   * Stops accepting work, lets in-flight activations finish (at most `deadlockTimeoutMs` more),
+   * then terminates the threads. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#state = 'closing';
+    const grace = new Promise((resolve) => setTimeout(resolve, this.#options.deadlockTimeoutMs + 500).unref());
+    await Promise.race([Promise.allSettled([...this.#inFlight]), grace]);
+    this.#probe.close();
+    // Every slot is closed even if one fails; the first failure is reported afterwards.
+    const results = await Promise.allSettled(this.#slots.map((slot) => slot.close()));
+    this.#pins.clear();
+    this.#state = 'closed';
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean): Promise<Uint8Array> {
+    const { slot } = pin;
+    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: { id: bundle.id, code: bundle.code, filename: bundle.filename } });
+    let result: ThreadResult;
+    const watch = this.#probe.watch(slot, task.tag);
+    try {
+      result = await slot.run(slot.loadedBundles.has(bundle.id) ? task : withCode(task));
+      slot.loadedBundles.add(bundle.id);
+      if (!result.ok && result.needsBundle) result = await slot.run(withCode(task));
+    } catch (cause) {
+      throw this.#crashError(task.runId, cause);
+    } finally {
+      watch.stop();
+    }
+    if (pin.generation !== slot.generation) {
+      // Queued before the crash, run on the new thread: it may have created the run there.
+      if (result.ok) void slot.run({ kind: 'evict', runId: task.runId }).catch(() => undefined);
+      throw this.#crashError(task.runId);
+    }
+    if (!result.ok) {
+      // A run that failed to come into existence must not count as cached.
+      if (result.evicted || creating) this.#unpin(task.runId);
+      const location = result.error.code === SandboxErrorCode.deadlock ? await watch.location() : undefined;
+      throw this.#error(result.error, task.runId, location);
+    }
+    if (result.closed) this.#unpin(task.runId);
+    this.#forwardLogs(result);
+    return result.completion;
+  }
+
+  #error(error: { code: SandboxErrorCode; message: string }, runId: string, location: string | undefined): RuntimeError {
+    if (error.code === SandboxErrorCode.deadlock) return new WorkflowDeadlockError(`${error.message} ${describeStuckLocation(location)}`);
+    return reviveSandboxError(error, runId);
+  }
+
+  #crashError(runId: string, cause?: unknown): WorkflowThreadCrashedError {
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    return new WorkflowThreadCrashedError(
+      `The sandbox thread running workflow run '${runId}' died${reason}. The thread was replaced and its runs were evicted; replay them from history.`,
+      { cause },
+    );
+  }
+
+  #forwardLogs(result: ThreadResult & { ok: true }): void {
+    const sink = this.#options.onWorkflowLog;
+    if (sink === undefined) return;
+    for (const record of result.logs) {
+      try {
+        sink(record);
+      } catch {
+        // A throwing log listener must not fail the workflow task.
+      }
+    }
+  }
+
+  #pin(runId: string): Pin {
+    const slot = this.#slots.reduce((best, s) => (s.load < best.load ? s : best));
+    const pin = { slot, generation: slot.generation };
+    this.#pins.set(runId, pin);
+    slot.runs.add(runId);
+    return pin;
+  }
+
+  #unpin(runId: string): void {
+    this.#pins.get(runId)?.slot.runs.delete(runId);
+    this.#pins.delete(runId);
+  }
+
+  #unpinAll(slot: ThreadSlot): void {
+    for (const runId of slot.runs) this.#pins.delete(runId);
+    slot.runs.clear();
+  }
+
+  #assertRunning(what: string): void {
+    if (this.#state !== 'running') throw new IllegalStateError(`WorkflowSandbox.${what}() called while the sandbox is ${this.#state}`);
+  }
+}
