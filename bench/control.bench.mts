@@ -32,9 +32,8 @@ const IN_FLIGHT = Number(process.env.BENCH_INFLIGHT ?? 50);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-// Our own dev server (unless TEMPORAL_ADDRESS is set) with the flag that lets ShutdownWorker end
-// open polls at once; without it both workers wait out their polls on drain.
-const dev = process.env.TEMPORAL_ADDRESS ? undefined : await TemporalDevServer.start({ dynamicConfig: { 'frontend.enableCancelWorkerPollsOnShutdown': true } });
+// A dev server we start (its defaults let ShutdownWorker end open polls at once), or TEMPORAL_ADDRESS.
+const dev = process.env.TEMPORAL_ADDRESS ? undefined : await TemporalDevServer.start();
 const address = process.env.TEMPORAL_ADDRESS ?? dev!.address;
 OfficialRuntime.install({ logger: new DefaultLogger('ERROR') });
 const { client, close } = await benchClient(address);

@@ -1,22 +1,40 @@
 #!/usr/bin/env node
+/**
+ * `tempo-worker start`: the runtime, its plugins and workers from a config file, and the control
+ * API. SIGTERM / SIGINT drain every worker within the grace and exit 0; a second signal exits now.
+ */
+import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { Connection } from '../core/connection/connection.js';
-import { TemporalDevServer } from '../core/dev-server/temporal-dev-server.js';
-import { WorkerEntity } from '../core/worker/worker-entity.js';
-import * as helloActivities from '../examples/hello/activities.js';
+import { Runtime } from '../core/runtime/runtime.js';
+import { drainOnSignals } from '../core/runtime/signals.js';
+import { ConsoleLogger } from '../core/logger.js';
+import { serveControlApi, serveDefaults, type ServedControlApi } from '../control-api/serve.js';
+import { defaultConfig, readConfigFile } from './config.js';
+import { printHelp } from './instructions.js';
 
-const USAGE = `Usage: tempo-worker start [--address host:port] [--namespace ns] [--task-queue q]
+const USAGE = `Usage: tempo-worker start [--config FILE] [--port N] [--address host:port] [--namespace NS] [--api-address IP]
 
-  start   Runs a worker entity for the example activities. Without --address or
-          TEMPORAL_ADDRESS, it installs and starts a local Temporal dev server first.`;
+  start   Starts the runtime and its control API. Without --config: the example worker
+          (examples/hello), Prometheus metrics and structured logs.
+          Without --address / TEMPORAL_ADDRESS, a local Temporal dev server is installed and started.
 
-async function main(): Promise<number> {
+  --config FILE        JSON config (see docs/cli.md)
+  --port N             control API port (default ${serveDefaults.port}; 0 = any free port)
+  --api-address IP     control API bind address (default ${serveDefaults.hostname}; beyond loopback needs a token)
+  --address host:port  Temporal frontend (default TEMPORAL_ADDRESS, else a dev server)
+  --namespace NS       default namespace of workers (default "default")
+
+  Env: TEMPO_API_TOKEN (bearer token of the control API), TEMPORAL_WORKER_LOG_LEVEL.`;
+
+async function main(): Promise<number | undefined> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
       address: { type: 'string' },
-      namespace: { type: 'string', default: 'default' },
-      'task-queue': { type: 'string', default: 'hello' },
+      namespace: { type: 'string' },
+      'api-address': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -24,41 +42,54 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  let devServer: TemporalDevServer | undefined;
-  let address = values.address ?? process.env.TEMPORAL_ADDRESS;
-  if (!address) {
-    console.log('TEMPORAL_ADDRESS is unset: starting a local Temporal dev server…');
-    devServer = await TemporalDevServer.start();
-    address = devServer.address;
-  }
-  const connection = await Connection.connect({ address, namespace: values.namespace });
-  const entity = new WorkerEntity({ taskQueue: values['task-queue']!, activities: { ...helloActivities } }, { connection });
-  entity.start();
-  console.log(`Worker entity polling task queue "${entity.taskQueue}" on ${address} (namespace ${entity.namespace}).`);
-  console.log(`Start a workflow: temporal workflow start --address ${address} --task-queue ${entity.taskQueue} --type hello --input '"World"'`);
+  const { config, baseDir } = values.config ? readConfigFile(values.config) : defaultConfig();
+  const port = values.port !== undefined ? Number(values.port) : config.api?.port;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new Error(`--port: must be an integer 0-65535, got "${values.port}"`);
+  const logger = new ConsoleLogger((process.env.TEMPORAL_WORKER_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
 
-  let stopping = false;
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: string) => {
-      if (stopping) {
-        console.error(`Second ${sig}: exiting now.`);
-        process.exit(1);
-      }
-      stopping = true;
-      console.log(`${sig}: draining…`);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-  await entity.close();
-  await connection.close();
-  await devServer?.stop();
-  return 0;
+  if (!values.address && !config.temporal?.address && !process.env.TEMPORAL_ADDRESS) console.log('TEMPORAL_ADDRESS is unset: starting a local Temporal dev server…');
+  const runtime = await Runtime.create(
+    {
+      ...(values.address ?? config.temporal?.address ? { address: values.address ?? config.temporal?.address } : {}),
+      namespace: values.namespace ?? config.temporal?.namespace ?? 'default',
+      connection: config.temporal?.connection ?? {},
+      ...(config.drainGraceMs !== undefined ? { drainGraceMs: config.drainGraceMs } : {}),
+      plugins: config.plugins ?? [],
+      baseDir,
+    },
+    { logger },
+  );
+  let api: ServedControlApi | undefined;
+  // Handlers go in before workers start, so a signal during start-up still drains.
+  drainOnSignals(
+    async () => {
+      await api?.close(2_000);
+      await runtime.shutdown();
+    },
+    { logger },
+  );
+  for (const spec of config.workers ?? []) {
+    try {
+      await runtime.addWorker(spec);
+    } catch (error) {
+      logger.error('Worker from config not started', { taskQueue: spec.taskQueue, error });
+    }
+  }
+  if (config.api?.enabled !== false) {
+    api = await serveControlApi(runtime, {
+      port: port ?? serveDefaults.port,
+      hostname: values['api-address'] ?? config.api?.address ?? serveDefaults.hostname,
+      token: config.api?.token ?? process.env.TEMPO_API_TOKEN,
+    });
+  }
+  printHelp({ runtime, api, token: config.api?.token ?? process.env.TEMPO_API_TOKEN });
+  return undefined; // keep running until a signal
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
   (err: unknown) => {
     console.error(err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : err);
     process.exit(1);

@@ -1,0 +1,67 @@
+/**
+ * The CLI's config file (JSON), validated by zod with messages that name the field
+ * (`config.api.port: must be <= 65535`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { runtimeInputSchema } from '../core/runtime/runtime-options.js';
+import { workerSpecSchema } from '../core/runtime/worker-spec.js';
+import { validate } from '../core/validate.js';
+import { pluginRefSchema } from '../plugins/loader.js';
+
+export const cliConfigSchema = z
+  .object({
+    temporal: z
+      .object({
+        address: runtimeInputSchema.shape.address,
+        namespace: z.string().min(1).optional(),
+        connection: runtimeInputSchema.shape.connection,
+      })
+      .strict()
+      .optional(),
+    api: z
+      .object({
+        enabled: z.boolean().optional(),
+        port: z.number().int().min(0).max(65_535, 'must be <= 65535').optional(),
+        address: z.string().min(1).optional(),
+        token: z.string().min(16, 'must be at least 16 characters').optional(),
+      })
+      .strict()
+      .optional(),
+    drainGraceMs: z.number().int().min(0).optional(),
+    plugins: z.array(pluginRefSchema).optional(),
+    workers: z.array(workerSpecSchema).optional(),
+  })
+  .strict();
+
+export type CliConfig = z.output<typeof cliConfigSchema>;
+
+/** Reads and validates a config file; relative paths in it resolve against its folder. */
+export function readConfigFile(file: string): { config: CliConfig; baseDir: string } {
+  const full = path.resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(full, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`Cannot read config file ${full}: ${(cause as Error).message}`, { cause });
+  }
+  return { config: validate(cliConfigSchema, raw, 'config'), baseDir: path.dirname(full) };
+}
+
+/** The package root (source checkout or dist/). */
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pick = (rel: string) => (existsSync(path.join(root, `${rel}.ts`)) ? `${rel}.ts` : `${rel}.js`);
+
+/** Without --config: metrics, structured logs, and the example worker of examples/hello. */
+export function defaultConfig(): { config: CliConfig; baseDir: string } {
+  return {
+    baseDir: root,
+    config: {
+      plugins: [{ module: 'builtin:prometheus' }, { module: 'builtin:structured-logging' }, { module: `./${pick('examples/hello/plugin')}` }],
+      workers: [{ id: 'hello', taskQueue: 'hello', activityPlugins: ['hello'], workflowsPath: pick('examples/hello/workflows') }],
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { Runtime } from '../core/runtime/runtime.js';
+import type { ServedControlApi } from '../control-api/serve.js';
+
+/** Prints what is running and the commands to try next. */
+export function printHelp({ runtime, api, token }: { runtime: Runtime; api?: ServedControlApi; token?: string }): void {
+  const address = runtime.options.address;
+  const auth = token ? ` -H "Authorization: Bearer $TEMPO_API_TOKEN"` : '';
+  const lines = [`Temporal: ${address} (namespace ${runtime.options.namespace})`];
+  for (const w of runtime.list()) lines.push(`Worker "${w.id}": task queue "${w.taskQueue}", ${w.state}, activities [${w.activities.join(', ')}], workflows: ${w.workflowSide}`);
+  const hello = runtime.list().find((w) => w.id === 'hello');
+  if (hello) {
+    lines.push('', 'Start a workflow:', `  temporal workflow execute --address ${address} --task-queue ${hello.taskQueue} --type hello --input '"World"'`);
+  }
+  if (api) {
+    lines.push(
+      '',
+      `Control API: ${api.url}  (OpenAPI: ${api.url}/openapi.json, metrics: ${api.url}/metrics)`,
+      'Add a worker:',
+      `  curl -s -X POST ${api.url}/workers${auth} -H 'content-type: application/json' -d '{"taskQueue":"hello-2","activityPlugins":["hello"]}'`,
+      'Drain it (in-flight work finishes within 10 s), then delete it:',
+      `  curl -s -X POST ${api.url}/workers/<id>/drain${auth} -H 'content-type: application/json' -d '{"graceMs":10000}'`,
+      `  curl -s -X DELETE ${api.url}/workers/<id>${auth}`,
+      'List workers:',
+      `  curl -s ${api.url}/workers`,
+    );
+  }
+  lines.push('', 'Ctrl-C drains every worker and exits; a second Ctrl-C exits at once.');
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,239 @@
+/**
+ * Replays recorded workflow histories against workflow code, to find out before a deploy whether
+ * new code is still deterministic for histories of runs started on the old code.
+ *
+ * A replay is exactly what a live worker does on a cache miss: one workflow task carrying the
+ * whole history, fed to a fresh WorkflowRunState, whose activations run in the sandbox until it
+ * has nothing left. The state machines compare every command the code issues with the command
+ * events in history; the first disagreement is the replay's verdict.
+ */
+import { randomUUID } from 'node:crypto';
+import proto from '@temporalio/proto';
+import { RuntimeError } from '../errors.js';
+import { NondeterminismError, WorkflowRunState } from '../workflow/index.js';
+import { EventType, eventIdOf, eventTypeOf, type IHistoryEvent } from '../workflow/proto-types.js';
+import { bundleWorkflowCode } from '../../sandbox/bundler.js';
+import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
+import { HistoryParseError, ReplayWorkflowTaskFailedError } from './errors.js';
+import { historyFromJSON } from './history-json.js';
+
+const Activation = proto.coresdk.workflow_activation.WorkflowActivation;
+const Completion = proto.coresdk.workflow_completion.WorkflowActivationCompletion;
+const FailedCause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
+
+/** A history as {@link replayHistory} accepts it: a decoded History, or its JSON (text or parsed). */
+export type HistoryInput = proto.temporal.api.history.v1.IHistory | string | object;
+
+/** Options of {@link replayHistory}, {@link replayHistories} and {@link Replayer.create}. */
+export interface ReplayOptions {
+  /** The workflow code to check: a module, or a directory whose index exports the workflows. */
+  readonly workflowsPath: string;
+  /** Modules exporting `interceptors()`, as given to the live worker. @default [] */
+  readonly workflowInterceptorModules?: readonly string[];
+  /**
+   * A sandbox to run in; the caller keeps ownership and closes it. Runs are keyed by run id, so
+   * do not replay a history of a run that a live worker sharing this sandbox holds in its cache.
+   * @default a private one-thread sandbox, closed when the replay ends
+   */
+  readonly sandbox?: WorkflowSandbox;
+}
+
+/** Per-history overrides: histories hold neither the workflow id (older servers) nor the run id. */
+export interface ReplayRunOptions {
+  /** @default the id in WorkflowExecutionStarted, else `'replay'` */
+  readonly workflowId?: string;
+  /** @default WorkflowExecutionStarted's `originalExecutionRunId`, as the official replayer does */
+  readonly runId?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+}
+
+/** Which run a result is about, and the verdict. */
+export type ReplayResult = { readonly workflowId: string; readonly runId: string; readonly workflowType: string } & (
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      /**
+       * `WORKFLOW_NONDETERMINISM` (names the event id, what history holds and what the code did),
+       * `REPLAY_WORKFLOW_TASK_FAILED` (the code threw), `WORKFLOW_HISTORY_INVALID`, or a sandbox
+       * error such as `WORKFLOW_DEADLOCK`.
+       */
+      readonly error: RuntimeError;
+    }
+);
+
+interface TaskBounds {
+  previousStartedEventId: number;
+  startedEventId: number;
+}
+
+/**
+ * The task a live worker would get for this history: its newest WorkflowTaskStarted that the code
+ * saw (followed by a completion, or last in history), and the last completed one before it.
+ */
+function taskBounds(events: readonly IHistoryEvent[]): TaskBounds {
+  let previousStartedEventId = 0;
+  let startedEventId = 0;
+  events.forEach((e, i) => {
+    if (eventTypeOf(e) !== EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) return;
+    const next = events[i + 1];
+    const completed = next !== undefined && eventTypeOf(next) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+    if (completed) previousStartedEventId = eventIdOf(e);
+    if (completed || next === undefined) startedEventId = eventIdOf(e);
+  });
+  return { previousStartedEventId, startedEventId };
+}
+
+function asRuntimeError(err: unknown): RuntimeError {
+  if (err instanceof RuntimeError) return err;
+  return new RuntimeError('UNEXPECTED', err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/**
+ * Holds one bundle and one sandbox for many replays.
+ *
+ * @example
+ * ```ts
+ * await using replayer = await Replayer.create({ workflowsPath: './src/workflows.ts' });
+ * const result = await replayer.replay(await readFile('history.json', 'utf8'));
+ * if (!result.ok) console.error(result.error.message);
+ * ```
+ */
+export class Replayer {
+  #closed?: Promise<void>;
+
+  private constructor(
+    private readonly sandbox: WorkflowSandbox,
+    private readonly bundleId: string,
+    private readonly ownsSandbox: boolean,
+  ) {}
+
+  /**
+   * Bundles the workflow code and makes a sandbox ready.
+   * @throws {WorkflowBundleError} `WORKFLOW_BUNDLE_FAILED`, or `WORKFLOW_BUNDLE_FORBIDDEN_IMPORT`
+   */
+  static async create(options: ReplayOptions): Promise<Replayer> {
+    // Only keys that are set: the bundler spreads options over its defaults, so an explicit
+    // `undefined` would replace the default list.
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: options.workflowsPath,
+      ...(options.workflowInterceptorModules && { workflowInterceptorModules: options.workflowInterceptorModules }),
+    });
+    // One thread: histories are replayed one after the other.
+    const sandbox = options.sandbox ?? (await WorkflowSandbox.create({ threads: 1 }));
+    sandbox.registerBundle(bundle);
+    return new Replayer(sandbox, bundle.id, options.sandbox === undefined);
+  }
+
+  /**
+   * Replays one history. Never throws for a verdict: nondeterminism and workflow-task failures
+   * come back as `{ ok: false, error }`.
+   * @throws {HistoryParseError} `REPLAY_HISTORY_INVALID` when the input is not a history
+   */
+  async replay(input: HistoryInput, runOptions: ReplayRunOptions = {}): Promise<ReplayResult> {
+    const history = historyFromJSON(input);
+    const events = history.events;
+    const started = events[0]!.workflowExecutionStartedEventAttributes!;
+    const workflowType = started.workflowType?.name ?? '';
+    if (!workflowType) throw new HistoryParseError('WorkflowExecutionStarted (event 1) names no workflow type.');
+    const workflowId = runOptions.workflowId ?? ((started as { workflowId?: string }).workflowId || 'replay');
+    const runId = runOptions.runId ?? (started.originalExecutionRunId || randomUUID());
+    const namespace = runOptions.namespace ?? 'default';
+    const taskQueue = started.taskQueue?.name ?? 'replay';
+    const state = new WorkflowRunState({ namespace, taskQueue, runId, workflowId, workflowType });
+    const id = { workflowId, runId, workflowType };
+    try {
+      const error = await this.#run(state, events, { namespace, taskQueue });
+      return error ? { ...id, ok: false, error } : { ...id, ok: true };
+    } finally {
+      await this.sandbox.evict(runId);
+    }
+  }
+
+  /** Closes the private sandbox (a sandbox passed in options stays open). Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.ownsSandbox ? this.sandbox.close() : Promise.resolve();
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Drives the state as the live workflow-task handler does; returns the verdict's error, if any. */
+  async #run(state: WorkflowRunState, events: IHistoryEvent[], info: { namespace: string; taskQueue: string }): Promise<RuntimeError | undefined> {
+    const bounds = taskBounds(events);
+    try {
+      state.applyWorkflowTask({ events, ...bounds });
+    } catch (err) {
+      return asRuntimeError(err);
+    }
+    for (let activation = state.nextActivation(); activation; activation = state.nextActivation()) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.sandbox.activate({ runId: state.runId, bundleId: this.bundleId, activation: Activation.encode(activation).finish(), info });
+      } catch (err) {
+        return asRuntimeError(err); // deadlock, thread crash: the run is gone
+      }
+      try {
+        state.applyCompletion(Completion.decode(bytes));
+      } catch (err) {
+        return asRuntimeError(err); // the state machines' nondeterminism check
+      }
+    }
+    const outcome = state.takeTaskOutcome();
+    if (outcome.kind !== 'fail') return undefined;
+    const message = outcome.failure.message ?? 'Workflow activation failed';
+    // The workflow library reports its own determinism checks (e.g. an unexpected job) this way.
+    if (outcome.cause === FailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR) {
+      return new NondeterminismError(`Nondeterminism in the workflow task started at event ${state.lastStartedEventId}: ${message}`);
+    }
+    return new ReplayWorkflowTaskFailedError(
+      `The workflow code failed its workflow task (started at event ${state.lastStartedEventId}) on replay: ${message}`,
+      outcome.failure,
+    );
+  }
+}
+
+/**
+ * Replays one history against the workflows at `options.workflowsPath`.
+ *
+ * @example
+ * ```ts
+ * const result = await replayHistory(await handle.fetchHistory(), { workflowsPath: './src/workflows.ts' });
+ * expect(result.ok).toBe(true);
+ * ```
+ * @throws {HistoryParseError} `REPLAY_HISTORY_INVALID` when the input is not a history
+ */
+export async function replayHistory(history: HistoryInput, options: ReplayOptions & ReplayRunOptions): Promise<ReplayResult> {
+  const replayer = await Replayer.create(options);
+  try {
+    return await replayer.replay(history, options);
+  } finally {
+    await replayer.close();
+  }
+}
+
+/** One item of {@link replayHistories}: a history, or a history with its run options. */
+export type ReplayItem = HistoryInput | ({ readonly history: HistoryInput } & ReplayRunOptions);
+
+function isItemWithOptions(item: ReplayItem): item is { readonly history: HistoryInput } & ReplayRunOptions {
+  // A GetWorkflowExecutionHistoryResponse also has `history`; run options only make sense beside it.
+  return typeof item === 'object' && item !== null && 'history' in item && !('events' in item);
+}
+
+/**
+ * Replays many histories with one bundle and one sandbox, yielding a result per history in order.
+ * Stops early (and cleans up) when the consumer breaks out of the loop.
+ * @throws {HistoryParseError} `REPLAY_HISTORY_INVALID` for an input that is not a history
+ */
+export async function* replayHistories(histories: Iterable<ReplayItem> | AsyncIterable<ReplayItem>, options: ReplayOptions): AsyncGenerator<ReplayResult> {
+  const replayer = await Replayer.create(options);
+  try {
+    for await (const item of histories) {
+      yield isItemWithOptions(item) ? await replayer.replay(item.history, item) : await replayer.replay(item);
+    }
+  } finally {
+    await replayer.close();
+  }
+}

@@ -1,0 +1,54 @@
+import type { ActivityOutcome } from '../activity/activity-execution.js';
+import type { WorkerState } from '../worker/worker-state.js';
+
+/** Labels every worker-level event carries, as in the Temporal SDK metrics. */
+export interface WorkerLabels {
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly workerId: string;
+}
+
+/**
+ * What the runtime tells its metrics plugins. A plain discriminated union, so a plugin maps it to
+ * any backend; the Prometheus plugin maps it to the Temporal SDK metric names.
+ */
+export type RuntimeMetricEvent =
+  | (WorkerLabels & {
+      readonly type: 'activity_task_done';
+      readonly activityType: string;
+      readonly workflowType: string;
+      readonly outcome: ActivityOutcome;
+      /** From the start of the user function to the server's answer. */
+      readonly executionMs: number;
+      /** From the attempt's scheduling to its start here. */
+      readonly scheduleToStartMs: number;
+      /** From the first scheduling to completion; only for `completed`. */
+      readonly endToEndMs?: number;
+    })
+  | (WorkerLabels & { readonly type: 'poll'; readonly kind: 'activity' | 'workflow'; readonly gotTask: boolean })
+  | (WorkerLabels & { readonly type: 'worker_state'; readonly state: WorkerState; readonly prev: WorkerState })
+  | (WorkerLabels & {
+      readonly type: 'workflow_task_done';
+      readonly workflowType: string;
+      readonly failed: boolean;
+      readonly executionMs: number;
+      /** The run was in the sticky cache. */
+      readonly cacheHit: boolean;
+    })
+  | (WorkerLabels & {
+      readonly type: 'workflow_done';
+      readonly workflowType: string;
+      readonly outcome: 'completed' | 'failed' | 'canceled' | 'continue_as_new';
+    })
+  | {
+      /** One WorkflowService call. `operation` is the gRPC method name (PollActivityTaskQueue). */
+      readonly type: 'request';
+      readonly namespace: string;
+      readonly operation: string;
+      readonly longPoll: boolean;
+      readonly failed: boolean;
+      readonly latencyMs: number;
+    };
+
+/** Something that consumes metric events. */
+export type MetricEventSink = (event: RuntimeMetricEvent) => void;

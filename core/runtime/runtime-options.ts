@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { connectionInputSchema, type ConnectionInput } from '../connection/connection-options.js';
+import { pluginRefSchema, type PluginRef } from '../../plugins/loader.js';
+
+/** Options of a {@link Runtime}; durations carry their unit. */
+export interface RuntimeOptions {
+  /** `host:port` of the Temporal frontend. @default process.env.TEMPORAL_ADDRESS, else a dev server */
+  address?: string;
+  /** Namespace of worker specs that name none. @default 'default' */
+  namespace: string;
+  /** TLS, API key, metadata, timeouts: shared by the connection of every namespace. */
+  connection: Omit<ConnectionInput, 'address' | 'namespace'>;
+  /** With no address at all, install and start `temporal server start-dev`, stopped at shutdown. @default true */
+  devServer: boolean;
+  /** Grace of drain, remove and shutdown when the call gives none. @default 30000 */
+  drainGraceMs: number;
+  /** Plugins loaded at start. One that fails is logged and listed, never fatal. @default [] */
+  plugins: PluginRef[];
+  /** Bound on each plugin's setup. @default 10000 */
+  pluginLoadTimeoutMs: number;
+  /** Base of relative plugin specifiers and workflow paths. @default process.cwd() */
+  baseDir: string;
+}
+
+export const runtimeDefaults: Omit<RuntimeOptions, 'address'> = {
+  namespace: 'default',
+  connection: {},
+  devServer: true,
+  drainGraceMs: 30_000,
+  plugins: [],
+  pluginLoadTimeoutMs: 10_000,
+  baseDir: process.cwd(),
+};
+
+/** What callers may pass. */
+export type RuntimeInput = Partial<RuntimeOptions>;
+
+export const runtimeInputSchema = z
+  .object({
+    address: connectionInputSchema.shape.address,
+    namespace: z.string().min(1),
+    connection: connectionInputSchema.omit({ address: true, namespace: true }),
+    devServer: z.boolean(),
+    drainGraceMs: z.number().int().min(0),
+    plugins: z.array(pluginRefSchema),
+    pluginLoadTimeoutMs: z.number().int().positive(),
+    baseDir: z.string().min(1),
+  })
+  .partial()
+  .strict();

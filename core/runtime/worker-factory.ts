@@ -1,0 +1,169 @@
+/**
+ * Turns a validated worker spec into a Worker Entity wired to the runtime: the namespace's shared
+ * connection, plugin activities, interceptors and metric events. Everything that can fail on bad
+ * input is checked before anything is created.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedDataConverter } from '@temporalio/common';
+import type { ActivityFunction } from '../activity/activity-execution.js';
+import type { Connection } from '../connection/connection.js';
+import { ConfigError } from '../errors.js';
+import type { Logger, LogMetadata } from '../logger.js';
+import { WorkerEntity, type WorkerEntityDeps } from '../worker/worker-entity.js';
+import { workerEntityInputSchema, type WorkerEntityInput } from '../worker/worker-entity-options.js';
+import type { InterceptorPlugin } from '../../plugins/contracts.js';
+import type { PluginRegistry } from '../../plugins/registry.js';
+import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
+import { activityAwareLogger, composeActivityInvoke } from './activity-interceptors.js';
+import type { MetricEventSink } from './metric-events.js';
+import type { WorkflowSide } from './worker-info.js';
+import type { WorkerSpecJson } from './worker-spec.js';
+
+/** Whether the Worker Entity's options accept `key`: probed, so this keeps working as the entity grows. */
+const entityAccepts = (key: string): boolean => key in (workerEntityInputSchema.shape as Record<string, unknown>);
+
+/** A spec whose references were all resolved; building the entity from it cannot fail on input. */
+export interface ResolvedSpec {
+  readonly spec: WorkerSpecJson & { activities?: Record<string, ActivityFunction> };
+  readonly namespace: string;
+  readonly activities: Record<string, ActivityFunction>;
+  readonly interceptors: InterceptorPlugin[];
+  readonly workflowsPath?: string;
+  readonly workflowSide: WorkflowSide;
+  readonly entityInput: WorkerEntityInput;
+  /** Spec fields the entity does not take yet. */
+  readonly ignored: string[];
+}
+
+/** Checks references (plugins, workflow path) and builds the entity's input. Throws ConfigError / PluginError. */
+export function resolveSpec(
+  spec: WorkerSpecJson & { activities?: Record<string, ActivityFunction> },
+  ctx: { defaultNamespace: string; baseDir: string; plugins: PluginRegistry },
+): ResolvedSpec {
+  const activities: Record<string, ActivityFunction> = {};
+  const owner = new Map<string, string>();
+  const add = (from: string, acts: Readonly<Record<string, ActivityFunction>>) => {
+    for (const [type, fn] of Object.entries(acts)) {
+      const prev = owner.get(type);
+      if (prev) throw invalidField('activityPlugins', `activity type "${type}" is provided by both ${prev} and ${from}`);
+      owner.set(type, from);
+      activities[type] = fn;
+    }
+  };
+  for (const name of spec.activityPlugins ?? []) add(`plugin "${name}"`, ctx.plugins.activityPlugin(name).activities);
+  if (spec.activities) add('worker.activities', spec.activities);
+  const interceptors = ctx.plugins.interceptorPlugins(spec.interceptors);
+
+  let workflowsPath: string | undefined;
+  if (spec.workflowsPath) {
+    workflowsPath = path.resolve(ctx.baseDir, spec.workflowsPath);
+    if (!existsSync(workflowsPath)) throw invalidField('workflowsPath', `${workflowsPath} does not exist`);
+  }
+  if (!Object.keys(activities).length && !workflowsPath) {
+    throw invalidField('', 'has nothing to run; give activityPlugins (or activities) and/or a workflowsPath');
+  }
+
+  const ignored: string[] = [];
+  const input: Record<string, unknown> = { taskQueue: spec.taskQueue, activities };
+  if (spec.identity) input.identity = spec.identity;
+  if (spec.drainGraceMs !== undefined) input.drainGraceMs = spec.drainGraceMs;
+  for (const [key, value] of Object.entries(spec.limits ?? {})) {
+    if (value === undefined) continue;
+    if (entityAccepts(key)) input[key] = value;
+    else ignored.push(`limits.${key}`);
+  }
+  let workflowSide: WorkflowSide = 'none';
+  if (workflowsPath) {
+    if (entityAccepts('workflowsPath')) {
+      input.workflowsPath = workflowsPath;
+      const modules = interceptors.flatMap((p) => p.workflowModules ?? []);
+      if (modules.length && entityAccepts('workflowInterceptorModules')) input.workflowInterceptorModules = modules;
+      workflowSide = 'entity';
+    } else {
+      workflowSide = 'unsupported';
+      ignored.push('workflowsPath');
+    }
+  }
+  return {
+    spec,
+    namespace: spec.namespace ?? ctx.defaultNamespace,
+    activities,
+    interceptors,
+    workflowsPath,
+    workflowSide,
+    entityInput: input as unknown as WorkerEntityInput,
+    ignored,
+  };
+}
+
+/**
+ * A {@link ConfigError} for one field of a worker spec, worded like `validate()`'s; its cause has
+ * zod's `issues` shape so the control API reports it field by field like a schema error.
+ */
+export function invalidField(field: string, message: string): ConfigError {
+  const name = field ? `worker.${field}` : 'worker';
+  return new ConfigError(`Invalid worker: ${name}: ${message}`, { cause: { issues: [{ path: field ? field.split('.') : [], message }] } });
+}
+
+/** What a built entity borrows from the runtime. */
+export interface EntityWiring {
+  connection: Connection;
+  logger: Logger;
+  dataConverter?: LoadedDataConverter;
+  /** The workflow sandbox shared by every entity of the runtime. */
+  sandbox?: WorkflowSandbox;
+  workerId: string;
+  emit: MetricEventSink;
+}
+
+/** Builds the entity of a resolved spec; its events feed the runtime's metrics. */
+export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
+  const labels = { namespace: r.namespace, taskQueue: r.spec.taskQueue, workerId: w.workerId };
+  const logger = activityAwareLogger(withMeta(w.logger, { workerId: w.workerId, taskQueue: r.spec.taskQueue, namespace: r.namespace }), r.interceptors);
+  const deps: WorkerEntityDeps = {
+    connection: w.connection,
+    logger,
+    ...(w.dataConverter ? { dataConverter: w.dataConverter } : {}),
+    ...(w.sandbox ? { sandbox: w.sandbox } : {}),
+    activityInvoke: composeActivityInvoke(r.interceptors),
+    events: {
+      activityTaskDone: (report) => {
+        const now = Date.now();
+        const { info } = report;
+        w.emit({
+          type: 'activity_task_done',
+          ...labels,
+          activityType: info.activityType,
+          workflowType: info.workflowType ?? '',
+          outcome: report.outcome,
+          executionMs: report.durationMs,
+          scheduleToStartMs: Math.max(0, now - report.durationMs - info.currentAttemptScheduledTimestampMs),
+          ...(report.outcome === 'completed' ? { endToEndMs: Math.max(0, now - info.scheduledTimestampMs) } : {}),
+        });
+      },
+      workflowTaskDone: (report) => {
+        // Queries are not workflow tasks in the SDK metrics.
+        if (report.outcome === 'query') return;
+        w.emit({ type: 'workflow_task_done', ...labels, workflowType: report.workflowType, failed: report.outcome === 'failed', executionMs: report.durationMs, cacheHit: report.cacheHit });
+      },
+      pollEnd: (kind, gotTask) => w.emit({ type: 'poll', ...labels, kind, gotTask }),
+    },
+  };
+  const entity = new WorkerEntity(r.entityInput, deps);
+  entity.onStateChange((state, prev) => w.emit({ type: 'worker_state', ...labels, state, prev }));
+  return entity;
+}
+
+/** A logger that adds `meta` to every line, for any {@link Logger}. */
+export function withMeta(base: Logger, meta: LogMetadata): Logger {
+  const log = (level: Parameters<Logger['log']>[0], message: string, m?: LogMetadata) => base.log(level, message, { ...meta, ...m });
+  return {
+    log,
+    trace: (m, x) => log('TRACE', m, x),
+    debug: (m, x) => log('DEBUG', m, x),
+    info: (m, x) => log('INFO', m, x),
+    warn: (m, x) => log('WARN', m, x),
+    error: (m, x) => log('ERROR', m, x),
+  };
+}

@@ -1,0 +1,80 @@
+import type { WorkerEntity } from '../worker/worker-entity.js';
+import type { WorkerState } from '../worker/worker-state.js';
+
+/** How the workflows of a worker are run. */
+export type WorkflowSide =
+  /** The spec has no workflowsPath. */
+  | 'none'
+  /** The entity runs them itself. */
+  | 'entity'
+  /** The entity cannot run workflows: workflowsPath is ignored. */
+  | 'unsupported';
+
+export interface SlotCounts {
+  readonly used: number;
+  readonly free: number;
+}
+
+/** What list(), get() and the control API report about a worker. */
+export interface WorkerInfo {
+  readonly id: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly state: WorkerState;
+  readonly createdAt: string;
+  readonly workflowsPath?: string;
+  readonly workflowSide: WorkflowSide;
+  readonly activities: readonly string[];
+  readonly activityPlugins: readonly string[];
+  readonly interceptors: readonly string[];
+  readonly slots: { readonly activity: SlotCounts; readonly workflow?: SlotCounts };
+  readonly tasks: {
+    readonly activity: { readonly completed: number; readonly failed: number; readonly cancelled: number };
+    readonly workflow?: { readonly completed: number; readonly failed: number; readonly queries: number };
+  };
+  /** Workflow runs in the sticky cache. */
+  readonly cachedRuns?: number;
+  readonly lastError?: { readonly code: string; readonly message: string };
+  /** Spec fields the entity does not support yet (dropped with a warning at add). */
+  readonly ignored?: readonly string[];
+}
+
+/** Everything the runtime keeps about one worker. */
+export interface WorkerRecord {
+  readonly id: string;
+  readonly namespace: string;
+  readonly entity: WorkerEntity;
+  readonly createdAt: string;
+  readonly workflowsPath?: string;
+  readonly workflowSide: WorkflowSide;
+  readonly activityPlugins: readonly string[];
+  readonly interceptors: readonly string[];
+  readonly ignored: readonly string[];
+  readonly drainGraceMs?: number;
+  removing?: Promise<void>;
+}
+
+export function workerInfo(r: WorkerRecord): WorkerInfo {
+  const s = r.entity.status();
+  const { slotsUsed, slotsFree, completed, failed, cancelled } = s.activity;
+  return {
+    id: r.id,
+    namespace: r.namespace,
+    taskQueue: s.taskQueue,
+    state: s.state,
+    createdAt: r.createdAt,
+    ...(r.workflowsPath ? { workflowsPath: r.workflowsPath } : {}),
+    workflowSide: r.workflowSide,
+    activities: Object.keys(r.entity.options.activities).sort(),
+    activityPlugins: r.activityPlugins,
+    interceptors: r.interceptors,
+    slots: { activity: { used: slotsUsed, free: slotsFree }, ...(s.workflow ? { workflow: { used: s.workflow.slotsUsed, free: s.workflow.slotsFree } } : {}) },
+    tasks: {
+      activity: { completed, failed, cancelled },
+      ...(s.workflow ? { workflow: { completed: s.workflow.completed, failed: s.workflow.failed, queries: s.workflow.queries } } : {}),
+    },
+    ...(s.workflow ? { cachedRuns: s.workflow.cachedRuns } : {}),
+    ...(s.lastError ? { lastError: s.lastError } : {}),
+    ...(r.ignored.length ? { ignored: r.ignored } : {}),
+  };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { ActivityFunction } from '../activity/activity-execution.js';
+
+const positiveInt = (max: number) => z.number().int('must be an integer').positive('must be > 0').max(max, `must be <= ${max}`);
+const pluginName = z.string().min(1, 'must name a loaded plugin').max(128);
+
+/** Concurrency limits of one entity; each maps to the WorkerEntity option of the same name. */
+export const workerLimitsSchema = z
+  .object({
+    maxConcurrentActivityTaskExecutions: positiveInt(10_000).optional().describe('Activity tasks run at once. Default 100.'),
+    maxConcurrentActivityTaskPolls: positiveInt(100).optional().describe('Concurrent activity long polls. Default 10.'),
+    maxConcurrentWorkflowTaskExecutions: positiveInt(10_000).optional().describe('Workflow tasks run at once (workflow side).'),
+    maxConcurrentWorkflowTaskPolls: positiveInt(100).optional().describe('Concurrent workflow long polls (workflow side).'),
+    maxCachedWorkflows: z.number().int().min(0).max(100_000).optional().describe('Sticky cache size (workflow side).'),
+  })
+  .strict();
+
+/**
+ * A worker spec as JSON: what POST /workers and the config file accept. The same schema
+ * validates bodies and generates /openapi.json.
+ */
+export const workerSpecSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .optional()
+      .describe('Stable id; generated when omitted.'),
+    namespace: z.string().min(1).max(255).optional().describe("Defaults to the runtime's namespace."),
+    taskQueue: z
+      .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+      .min(1, 'must not be empty')
+      .max(1000)
+      .refine((s) => s.trim() === s, 'must not start or end with whitespace'),
+    workflowsPath: z.string().min(1).max(4096).optional().describe('Workflow module (or folder with an index), relative to the runtime base dir.'),
+    activityPlugins: z.array(pluginName).max(100).optional().describe('Names of loaded activity plugins whose activities this worker runs.'),
+    interceptors: z.array(pluginName).max(100).optional().describe('Names of loaded interceptor plugins; omitted = every loaded one, [] = none.'),
+    limits: workerLimitsSchema.optional(),
+    identity: z.string().min(1).max(1000).optional(),
+    drainGraceMs: z.number().int().min(0).max(3_600_000).optional().describe('Default grace of drain and delete, ms.'),
+    allowDuplicate: z.boolean().optional().describe('Allow a second entity on the same namespace + task queue.'),
+    paused: z.boolean().optional().describe('Create it PAUSED: it polls only after resume.'),
+  })
+  .strict();
+
+/** The JSON part of a worker spec, after validation. */
+export type WorkerSpecJson = z.output<typeof workerSpecSchema>;
+
+/**
+ * What {@link Runtime.addWorker} takes: the JSON spec, plus activity functions given in-process
+ * (embedding), which the REST API cannot carry.
+ */
+export type WorkerSpec = z.input<typeof workerSpecSchema> & {
+  /** Activities by type name, beside those of `activityPlugins`. */
+  activities?: Record<string, ActivityFunction>;
+};
+
+/** The runtime's check of a whole spec, functions included. */
+export const workerSpecInputSchema = workerSpecSchema.extend({
+  activities: z.record(z.string().min(1), z.custom<ActivityFunction>((v) => typeof v === 'function', 'must be a function')).optional(),
+});

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { RuntimeErrorCode } from '../../../core/runtime/errors.js';
+import { errorResponse } from '../../../control-api/errors.js';
+import { RuntimeError } from '../../../core/errors.js';
+
+const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+const API_CODES = ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'BODY_TOO_LARGE', 'NO_METRICS', 'INTERNAL', 'CONFIG_INVALID', 'ILLEGAL_STATE'];
+
+describe('error codes', () => {
+  it.each([...Object.values(RuntimeErrorCode), ...API_CODES])('%s is documented in docs/errors.md', (code) => {
+    expect(doc).toContain(`\`${code}\``);
+  });
+
+  it('bad-input codes are 4xx, never 5xx', () => {
+    for (const code of ['CONFIG_INVALID', 'PLUGIN_NOT_FOUND', 'PLUGIN_LOAD_FAILED', 'PLUGIN_INVALID', 'PLUGIN_OPTIONS_INVALID', 'PLUGIN_SETUP_FAILED', 'NAMESPACE_NOT_FOUND']) {
+      expect(errorResponse(new RuntimeError(code, 'x')).status).toBe(400);
+    }
+    expect(errorResponse(new RuntimeError('WORKER_NOT_FOUND', 'x')).status).toBe(404);
+    expect(errorResponse(new RuntimeError('WORKER_CONFLICT', 'x')).status).toBe(409);
+  });
+
+  it('an unexpected error is a 500 that leaks nothing', () => {
+    expect(errorResponse(new TypeError('secret internals'))).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error; see the runtime log.' } } });
+  });
+});
