@@ -7,7 +7,22 @@ import { RuntimeError } from '../../../core/errors.js';
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const API_CODES = ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'BODY_TOO_LARGE', 'NO_METRICS', 'INTERNAL', 'CONFIG_INVALID', 'ILLEGAL_STATE'];
 
+/** Every literal code of the workflow layer, the sandbox and the replayer, read from their sources. */
+function literalCodes(): string[] {
+  const files = ['core/workflow/errors.ts', 'sandbox/errors.ts', 'core/replay/errors.ts'];
+  const codes = files.flatMap((f) => [...readFileSync(new URL(`../../../${f}`, import.meta.url), 'utf8').matchAll(/'((?:WORKFLOW|REPLAY)_[A-Z_]+)'/g)].map((m) => m[1]!));
+  return [...new Set(codes)];
+}
+
 describe('error codes', () => {
+  it('finds the literal codes it checks', () => {
+    expect(literalCodes()).toContain('WORKFLOW_NONDETERMINISM');
+  });
+
+  it.each(literalCodes())('%s (workflow, sandbox, replay) is documented in docs/errors.md', (code) => {
+    expect(doc).toContain(`\`${code}\``);
+  });
+
   it.each([...Object.values(RuntimeErrorCode), ...API_CODES])('%s is documented in docs/errors.md', (code) => {
     expect(doc).toContain(`\`${code}\``);
   });
