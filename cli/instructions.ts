@@ -1,5 +1,13 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Runtime } from '../core/runtime/runtime.js';
 import type { ServedControlApi } from '../control-api/serve.js';
+
+/** The Temporal CLI to show in examples: the project-local install when there is one. */
+function temporalCli(): string {
+  const local = path.resolve('.temporal/venv/bin/temporal');
+  return existsSync(local) ? path.relative(process.cwd(), local) : 'temporal';
+}
 
 /** Prints what is running and the commands to try next. */
 export function printHelp({ runtime, api, token }: { runtime: Runtime; api?: ServedControlApi; token?: string }): void {
@@ -9,7 +17,7 @@ export function printHelp({ runtime, api, token }: { runtime: Runtime; api?: Ser
   for (const w of runtime.list()) lines.push(`Worker "${w.id}": task queue "${w.taskQueue}", ${w.state}, activities [${w.activities.join(', ')}], workflows: ${w.workflowSide}`);
   const hello = runtime.list().find((w) => w.id === 'hello');
   if (hello) {
-    lines.push('', 'Start a workflow:', `  temporal workflow execute --address ${address} --task-queue ${hello.taskQueue} --type hello --input '"World"'`);
+    lines.push('', 'Start a workflow:', `  ${temporalCli()} workflow execute --address ${address} --task-queue ${hello.taskQueue} --type hello --input '"World"'`);
   }
   if (api) {
     lines.push(

@@ -116,7 +116,12 @@ export class TemporalDevServer {
     const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error'];
     for (const ns of opts.namespaces) args.push('--namespace', ns);
     for (const [k, v] of Object.entries(opts.dynamicConfig)) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
-    const child = spawn(cli, args, { stdio: ['ignore', opts.log, opts.log], detached: false });
+    // Its own process group: a terminal's Ctrl-C must reach only us, so we can drain our workers
+    // against a live server before we stop it. The exit hook stops it if we die first.
+    const child = spawn(cli, args, { stdio: ['ignore', opts.log, opts.log], detached: true });
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     let spawnError: unknown;
     child.once('error', (err) => (spawnError = err));
     const server = new TemporalDevServer(`127.0.0.1:${port}`, child);
