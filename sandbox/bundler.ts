@@ -5,13 +5,14 @@
  * `initRuntime` looks for: `api` (the worker interface the sandbox drives), plus
  * `importWorkflows()` and `importInterceptors()`. Those two load user code lazily, because user
  * modules may read `Date.now()` or `Math.random()` at top level and those only work once the
- * run's activator is installed. The entry is CommonJS for that reason: esbuild keeps a
- * `require()` lazy, while an ESM `import` would be hoisted and run at script load.
+ * run's activator is installed. The script has a shared library part and a per-run user part:
+ * see bundle-parts.ts for why and how.
  */
 import path from 'node:path';
-import { build, type BuildFailure, type Message } from 'esbuild';
+import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type Plugin } from 'esbuild';
 import { BundleCache, digestInputs, sha256 } from './bundle-cache.js';
 import { createBundleGuard } from './bundle-guard.js';
+import { converterDelegatesPlugin, joinParts, libraryEntrySource, resolveSpecifier, sharedImportsPlugin, userEntrySource } from './bundle-parts.js';
 import { ForbiddenImportError, WorkflowBundleError } from './errors.js';
 
 /** Options of {@link bundleWorkflowCode}. */
@@ -65,8 +66,11 @@ export interface WorkflowBundle {
   readonly inputs: readonly string[];
 }
 
-/** Name of the generated entry; it exists only in memory, so the cache must not watch it. */
-const ENTRY_NAME = 'workflow-bundle-entry.cjs';
+/** Names of the generated entries; they exist only in memory, so the cache must not watch them. */
+/** 2: library and user parts (bundle-parts.ts); 1 was a single IIFE sharing user modules. */
+const BUNDLE_LAYOUT = 2;
+const USER_ENTRY_NAME = 'workflow-bundle-entry.cjs';
+const LIBRARY_ENTRY_NAME = 'workflow-library-entry.cjs';
 
 const caches = new Map<string, BundleCache>();
 
@@ -78,25 +82,6 @@ function cacheFor(dir: string | undefined): BundleCache {
     caches.set(key, cache);
   }
   return cache;
-}
-
-/** Absolute path for a relative file path; package names stay as they are. */
-function resolveSpecifier(specifier: string): string {
-  return specifier.startsWith('.') || path.isAbsolute(specifier) ? path.resolve(specifier) : specifier;
-}
-
-/** Source of the generated entry module (CommonJS, see the module comment for why). */
-function entrySource(workflowsPath: string, interceptorModules: readonly string[]): string {
-  const interceptors = [...new Set(interceptorModules)].map((m) => `require(${JSON.stringify(resolveSpecifier(m))})`);
-  return [
-    `const workerInterface = require('@temporalio/workflow/lib/worker-interface.js');`,
-    `require('@temporalio/workflow/lib/global-overrides.js').overrideGlobals();`,
-    `module.exports = {`,
-    `  api: workerInterface,`,
-    `  importWorkflows: () => require(${JSON.stringify(path.resolve(workflowsPath))}),`,
-    `  importInterceptors: () => [${interceptors.join(', ')}],`,
-    `};`,
-  ].join('\n');
 }
 
 function formatMessages(messages: readonly Message[]): string {
@@ -117,6 +102,8 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   const workflowsPath = path.resolve(opts.workflowsPath);
   const cacheKey = sha256(
     JSON.stringify({
+      // Bumped when the script's layout changes: an on-disk cache must not serve the old one.
+      layout: BUNDLE_LAYOUT,
       workflowsPath,
       interceptors: opts.workflowInterceptorModules.map(resolveSpecifier),
       payload: opts.payloadConverterPath && path.resolve(opts.payloadConverterPath),
@@ -135,53 +122,60 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
     ignoreModules: opts.ignoreModules,
   });
   const cwd = process.cwd();
-  let result;
-  try {
-    result = await build({
-      stdin: {
-        contents: entrySource(workflowsPath, opts.workflowInterceptorModules),
-        // Resolve the workflow library from the user's project, like their own imports do.
-        resolveDir: path.dirname(workflowsPath),
-        sourcefile: ENTRY_NAME,
-        loader: 'js',
-      },
-      absWorkingDir: cwd,
-      outfile: path.join(cwd, 'workflow-bundle.js'), // never written; anchors source-map paths to cwd
-      bundle: true,
-      write: false,
-      metafile: true,
-      format: 'iife',
-      globalName: '__TEMPORAL__',
-      // A vm context has no Node APIs: resolve packages the way a browser bundle would.
-      platform: 'browser',
-      target: 'es2022',
-      sourcemap: opts.sourceMap ? 'external' : false,
-      sourcesContent: false,
-      legalComments: 'none',
-      logLevel: 'silent',
-      plugins: [guard.plugin],
-    });
-  } catch (err) {
-    const violations = guard.violations();
-    if (violations.length > 0) throw new ForbiddenImportError(violations);
-    const errors = (err as Partial<BuildFailure>).errors;
-    const detail = errors ? formatMessages(errors) : String(err);
-    throw new WorkflowBundleError(`Failed to bundle workflows at ${workflowsPath}:\n${detail}`, { cause: err });
-  }
+  const common: BuildOptions = {
+    absWorkingDir: cwd,
+    outfile: path.join(cwd, 'workflow-bundle.js'), // never written; anchors source-map paths to cwd
+    bundle: true,
+    write: false,
+    metafile: true,
+    // A vm context has no Node APIs: resolve packages the way a browser bundle would.
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: opts.sourceMap ? 'external' : false,
+    sourcesContent: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  };
+  // Resolve the workflow library from the user's project, like their own imports do.
+  const stdin = (contents: string, sourcefile: string) => ({ contents, resolveDir: path.dirname(workflowsPath), sourcefile, loader: 'js' as const });
+  const run = async (options: BuildOptions, plugins: Plugin[]) => {
+    try {
+      return await build({ ...common, ...options, plugins: [...plugins, guard.plugin] });
+    } catch (err) {
+      const violations = guard.violations();
+      if (violations.length > 0) throw new ForbiddenImportError(violations);
+      const errors = (err as Partial<BuildFailure>).errors;
+      const detail = errors ? formatMessages(errors) : String(err);
+      throw new WorkflowBundleError(`Failed to bundle workflows at ${workflowsPath}:\n${detail}`, { cause: err });
+    }
+  };
+  // The user part first: it tells which library modules workflow code imports.
+  const sharedImports = new Set<string>(['@temporalio/workflow']);
+  const userEntry = userEntrySource({ ...opts, workflowsPath, interceptorModules: opts.workflowInterceptorModules });
+  const user = await run({ stdin: stdin(userEntry, USER_ENTRY_NAME), format: 'cjs' }, [sharedImportsPlugin(sharedImports)]);
+  const library = await run({ stdin: stdin(libraryEntrySource(sharedImports), LIBRARY_ENTRY_NAME), format: 'iife', globalName: '__TEMPORAL__' }, [converterDelegatesPlugin()]);
   const violations = guard.violations();
   if (violations.length > 0) throw new ForbiddenImportError(violations);
 
-  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
-  const sourceMap = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;
-  // Real files only: the guard's virtual modules carry a namespace prefix, the entry is in memory.
-  const entryFile = path.join(path.dirname(workflowsPath), ENTRY_NAME);
-  const inputs = Object.keys(result.metafile.inputs)
-    .filter((input) => !/^[a-z-]{2,}:/i.test(input))
-    .map((input) => path.resolve(cwd, input))
-    .filter((input) => input !== entryFile);
+  const part = (result: { outputFiles?: { path: string; text: string }[] }) => ({
+    code: result.outputFiles?.find((f) => f.path.endsWith('.js'))?.text ?? '',
+    map: result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text,
+  });
+  const { code, map: sourceMap } = joinParts(part(library), part(user));
+  const inputs = inputFiles([user.metafile, library.metafile], cwd, path.dirname(workflowsPath));
   const inputsDigest = digestInputs(inputs) ?? '';
   const id = sha256(code).slice(0, 32);
   const bundle: WorkflowBundle = { id, code, sourceMap, filename: `workflow-bundle-${id.slice(0, 12)}.js`, inputs };
   await cache.set(cacheKey, bundle, inputsDigest);
   return bundle;
+}
+
+/** Real files only: virtual modules carry a namespace prefix, the entries are in memory. */
+function inputFiles(metafiles: readonly (Metafile | undefined)[], cwd: string, entryDir: string): string[] {
+  const entries = new Set([USER_ENTRY_NAME, LIBRARY_ENTRY_NAME].map((name) => path.join(entryDir, name)));
+  const all = metafiles.flatMap((m) => Object.keys(m?.inputs ?? {}));
+  return [...new Set(all)]
+    .filter((input) => !/^[a-z-]{2,}:/i.test(input))
+    .map((input) => path.resolve(cwd, input))
+    .filter((input) => !entries.has(input));
 }

@@ -78,12 +78,16 @@ export class WorkflowThreadCrashedError extends RuntimeError {
   }
 }
 
-/** A non-first activation arrived for a run the sandbox does not hold (never created or evicted). */
+/**
+ * A non-first activation arrived for a run the sandbox does not hold: never created, evicted, or
+ * dropped because its thread died or the context it shared with a misbehaving run broke.
+ */
 export class WorkflowRunNotFoundError extends RuntimeError {
-  constructor(runId: string) {
+  /** @param reason why the sandbox no longer holds the run, when it knows */
+  constructor(runId: string, reason?: string) {
     super(
       SandboxErrorCode.runNotFound,
-      `Workflow run '${runId}' is not cached in the sandbox and the activation has no initializeWorkflow job; replay it from history`,
+      `Workflow run '${runId}' is not cached in the sandbox${reason ? ` (${reason})` : ''} and the activation has no initializeWorkflow job; replay it from history`,
     );
   }
 }

@@ -11,9 +11,14 @@
 import type { SerializedSandboxError } from './errors.js';
 import type { WorkflowLogLevel } from './thread/context-globals.js';
 
+/** How runs of a thread are spread over `vm` contexts; see `SandboxOptions.isolation`. */
+export type SandboxIsolation = 'shared-context' | 'context-per-run';
+
 /** `workerData` of every sandbox thread. */
 export interface ThreadConfig {
   readonly deadlockTimeoutMs: number;
+  /** How runs share `vm` contexts (see SandboxOptions.isolation). */
+  readonly isolation: SandboxIsolation;
   /** When false, workflow logs are dropped in the thread and never serialized. */
   readonly forwardLogs: boolean;
   /**
@@ -90,6 +95,8 @@ export type ThreadResult =
       /** The run was disposed (the activation had a removeFromCache job). */
       readonly closed: boolean;
       readonly logs: readonly WorkflowLogRecord[];
+      /** Other runs the thread dropped because their shared context broke: evict them. */
+      readonly lostRuns?: readonly string[];
     }
   | {
       readonly ok: false;
@@ -98,4 +105,6 @@ export type ThreadResult =
       readonly evicted: boolean;
       /** The thread lacks the bundle: resend the task with its code. */
       readonly needsBundle?: boolean;
+      /** Other runs the thread dropped because their shared context broke: evict them. */
+      readonly lostRuns?: readonly string[];
     };

@@ -5,13 +5,14 @@
  * that keeps threads independent (see FACTS.md).
  */
 import { Piscina } from 'piscina';
-import type { ThreadConfig, ThreadResult, ThreadTask } from './protocol.js';
+import type { SandboxIsolation, ThreadConfig, ThreadResult, ThreadTask } from './protocol.js';
 
 export interface ThreadSlotOptions {
   readonly index: number;
   readonly filename: string;
   readonly maxOldGenerationSizeMb: number;
   readonly deadlockTimeoutMs: number;
+  readonly isolation: SandboxIsolation;
   readonly forwardLogs: boolean;
   /** Called when the thread died (out of memory, crash); the pool has already replaced it. */
   readonly onCrash: (slot: ThreadSlot, cause: unknown) => void;
@@ -38,6 +39,7 @@ export class ThreadSlot {
     this.status = new Float64Array(status);
     const workerData: ThreadConfig = {
       deadlockTimeoutMs: options.deadlockTimeoutMs,
+      isolation: options.isolation,
       forwardLogs: options.forwardLogs,
       status,
     };

@@ -6,7 +6,7 @@
 import { IllegalStateError, type RuntimeError } from '../core/errors.js';
 import type { WorkflowBundle } from './bundler.js';
 import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';
-import { reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowThreadCrashedError } from './errors.js';
+import { reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowRunNotFoundError, WorkflowThreadCrashedError } from './errors.js';
 import { compileSandboxOptions, type CompiledSandboxOptions, type SandboxOptions } from './options.js';
 import type { ActivateTask, RunCreateOptions, ThreadResult } from './protocol.js';
 import { threadEntryFile } from './thread-entry-build.js';
@@ -29,6 +29,8 @@ interface Pin {
 }
 
 type State = 'running' | 'closing' | 'closed';
+
+const MAX_LOST_REASONS = 10_000;
 
 /**
  * Runs workflow activations in isolated, deterministic `vm` contexts on a pool of threads.
@@ -53,6 +55,8 @@ export class WorkflowSandbox {
   readonly #bundles = new Map<string, WorkflowBundle>();
   readonly #bundlesByFilename = new Map<string, WorkflowBundle>();
   readonly #pins = new Map<string, Pin>();
+  /** Runs dropped as collateral of another run's failure → why; named in their next error. */
+  readonly #lost = new Map<string, string>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #probe: DeadlockProbe;
   #nextTag = 0;
@@ -67,6 +71,7 @@ export class WorkflowSandbox {
         filename: entryFile,
         maxOldGenerationSizeMb: options.maxOldGenerationSizeMb,
         deadlockTimeoutMs: options.deadlockTimeoutMs,
+        isolation: options.isolation,
         forwardLogs: options.onWorkflowLog !== undefined,
         onCrash: (slot) => this.#unpinAll(slot),
       }),
@@ -118,11 +123,13 @@ export class WorkflowSandbox {
 
   /** Drops a run and frees its context. A no-op for a run the sandbox does not hold. */
   async evict(runId: string): Promise<void> {
+    this.#lost.delete(runId);
     const pin = this.#pins.get(runId);
     if (pin === undefined) return;
     this.#unpin(runId);
     if (pin.generation !== pin.slot.generation) return; // its thread is gone already
-    await pin.slot.run({ kind: 'evict', runId }).catch(() => undefined); // a crash evicts it anyway
+    const result = await pin.slot.run({ kind: 'evict', runId }).catch(() => undefined); // a crash evicts it anyway
+    this.#forgetLost(result?.lostRuns, `disposing run '${runId}' broke the context they shared with it`);
   }
 
   /** Number of runs currently cached across all threads. */
@@ -175,6 +182,7 @@ export class WorkflowSandbox {
       if (result.ok) void slot.run({ kind: 'evict', runId: task.runId }).catch(() => undefined);
       throw this.#crashError(task.runId);
     }
+    this.#forgetLost(result.lostRuns, `run '${task.runId}' broke the context they shared with it (${result.ok ? 'disposal' : result.error.code})`);
     if (!result.ok) {
       // A run that failed to come into existence must not count as cached.
       if (result.evicted || creating) this.#unpin(task.runId);
@@ -182,13 +190,32 @@ export class WorkflowSandbox {
       throw this.#error(result.error, task.runId, location);
     }
     if (result.closed) this.#unpin(task.runId);
+    this.#lost.delete(task.runId);
     this.#forwardLogs(result);
     return result.completion;
   }
 
   #error(error: { code: SandboxErrorCode; message: string }, runId: string, location: string | undefined): RuntimeError {
     if (error.code === SandboxErrorCode.deadlock) return new WorkflowDeadlockError(`${error.message} ${describeStuckLocation(location)}`);
+    const lost = this.#lost.get(runId);
+    if (error.code === SandboxErrorCode.runNotFound && lost !== undefined) {
+      this.#lost.delete(runId);
+      return new WorkflowRunNotFoundError(runId, `it was evicted because ${lost}`);
+    }
     return reviveSandboxError(error, runId);
+  }
+
+  /**
+   * Unpins runs the thread dropped as collateral (their shared context broke). Their next
+   * activation then fails with `WORKFLOW_RUN_NOT_FOUND`, and the caller replays them.
+   */
+  #forgetLost(runIds: readonly string[] | undefined, reason: string): void {
+    for (const runId of runIds ?? []) {
+      this.#unpin(runId);
+      this.#lost.set(runId, reason);
+      // Bounded: an entry only improves an error message.
+      if (this.#lost.size > MAX_LOST_REASONS) this.#lost.delete(this.#lost.keys().next().value as string);
+    }
   }
 
   #crashError(runId: string, cause?: unknown): WorkflowThreadCrashedError {

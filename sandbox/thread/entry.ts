@@ -9,6 +9,7 @@ import { workerData } from 'node:worker_threads';
 import proto from '@temporalio/proto';
 import { SandboxErrorCode, type SerializedSandboxError } from '../errors.js';
 import type { ActivateTask, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
+import { ContextPoisoned, PrivateContext, SharedContext, type RunContext } from './run-context.js';
 import { DeadlineExceeded, defaultErrorToFailure, WorkflowRun, type Completion } from './workflow-run.js';
 
 const { WorkflowActivation } = proto.coresdk.workflow_activation;
@@ -16,28 +17,80 @@ const { WorkflowActivationCompletion } = proto.coresdk.workflow_completion;
 
 const config = workerData as ThreadConfig;
 const status = new Float64Array(config.status);
-/** Compiled bundles by id. Compiling once per thread; each run evaluates it in its own context. */
+/** Compiled bundles by id, needed only to create contexts. */
 const scripts = new Map<string, vm.Script>();
 const MAX_SCRIPTS = 8;
+/** Shared contexts by bundle id (`shared-context` isolation); idle ones beyond this are dropped. */
+const sharedContexts = new Map<string, SharedContext>();
+const MAX_IDLE_SHARED_CONTEXTS = 4;
 const runs = new Map<string, WorkflowRun>();
-/** Each context's `Promise` constructor → its run, to attribute unhandled rejections. */
-const runsByPromise = new Map<unknown, WorkflowRun>();
+/** Each context's `Promise` constructor → the context, to attribute unhandled rejections. */
+const contextsByPromise = new Map<unknown, RunContext>();
 
 // In a worker thread an unhandled rejection would kill the thread and every run on it; charge
-// it to the run whose realm created the promise instead (its activation then fails).
+// it to the run that ran last in the realm that created the promise (its activation then fails).
 process.on('unhandledRejection', (reason, promise) => {
-  runsByPromise.get(promise.constructor)?.setUnhandledRejection(reason);
+  contextsByPromise.get(promise.constructor)?.current?.setUnhandledRejection(reason);
 });
 
-function failure(code: SerializedSandboxError['code'], message: string, evicted: boolean): ThreadResult & { ok: false } {
-  return { ok: false, error: { code, message }, evicted };
+function failure(code: SerializedSandboxError['code'], message: string, evicted: boolean, lostRuns?: string[]): ThreadResult & { ok: false } {
+  return { ok: false, error: { code, message }, evicted, lostRuns };
 }
 
+/** Forgets a run (its context has already been left or is being discarded). */
 function dropRun(runId: string): void {
   const run = runs.get(runId);
   if (run === undefined) return;
   runs.delete(runId);
-  runsByPromise.delete(run.promiseConstructor);
+  if (run.realm instanceof SharedContext) run.realm.runIds.delete(runId);
+  else contextsByPromise.delete(run.realm.promiseConstructor);
+}
+
+/**
+ * Discards a context that can no longer be trusted, with every run in it. Returns the ids of
+ * the runs lost besides `except`, which the host must evict.
+ */
+function discardContext(realm: RunContext | undefined, except: string): string[] {
+  if (!(realm instanceof SharedContext)) {
+    dropRun(except);
+    return [];
+  }
+  const lost = [...realm.runIds].filter((id) => id !== except);
+  for (const id of realm.runIds) runs.delete(id);
+  realm.runIds.clear();
+  contextsByPromise.delete(realm.promiseConstructor);
+  for (const [bundleId, context] of sharedContexts) if (context === realm) sharedContexts.delete(bundleId);
+  return lost;
+}
+
+/** Disposes a run and forgets it; a shared context left broken is discarded (see {@link discardContext}). */
+function disposeRun(run: WorkflowRun): string[] {
+  const intact = run.dispose(performance.now() + config.deadlockTimeoutMs);
+  dropRun(run.info.runId);
+  return intact ? [] : discardContext(run.realm, run.info.runId);
+}
+
+/** The context a new run of `bundleId` goes to, or undefined when the bundle's code is missing. */
+function contextFor(bundleId: string): RunContext | undefined {
+  const shared = sharedContexts.get(bundleId);
+  if (shared !== undefined) {
+    // Most recently used last, so that pruning drops the longest idle first.
+    sharedContexts.delete(bundleId);
+    sharedContexts.set(bundleId, shared);
+    return shared;
+  }
+  const script = scripts.get(bundleId);
+  if (script === undefined) return undefined;
+  if (config.isolation === 'context-per-run') return new PrivateContext(script);
+  const context = new SharedContext(script, config.deadlockTimeoutMs);
+  sharedContexts.set(bundleId, context);
+  contextsByPromise.set(context.promiseConstructor, context);
+  const idle = [...sharedContexts].filter(([, c]) => c.runIds.size === 0 && c !== context);
+  for (const [id, c] of idle.slice(0, Math.max(0, idle.length - MAX_IDLE_SHARED_CONTEXTS))) {
+    sharedContexts.delete(id);
+    contextsByPromise.delete(c.promiseConstructor);
+  }
+  return context;
 }
 
 /** Attributes must survive structured cloning: anything that would not is sent as text. */
@@ -70,23 +123,25 @@ function encode(completion: Completion): Uint8Array {
   }
 }
 
-function deadlockResult(who: { workflowType?: string | null; workflowId?: string | null } | undefined, runId: string, err: DeadlineExceeded): ThreadResult {
+function deadlockResult(who: { workflowType?: string | null; workflowId?: string | null } | undefined, runId: string, err: DeadlineExceeded, lostRuns: string[]): ThreadResult {
   const type = who?.workflowType ?? 'unknown';
   const workflowId = who?.workflowId ?? 'unknown';
   return failure(
     SandboxErrorCode.deadlock,
     `Potential deadlock in workflow '${type}' (workflowId '${workflowId}', runId '${runId}'): ` +
       `an activation did not return within ${config.deadlockTimeoutMs} ms (stuck in ${err.stage}). ` +
-      'Workflow code must not block: look for an endless loop or a long synchronous computation. The run was evicted.',
+      'Workflow code must not block: look for an endless loop or a long synchronous computation. The run was evicted' +
+      (lostRuns.length > 0 ? `, with the ${lostRuns.length} other run(s) sharing its context.` : '.'),
     true,
+    lostRuns,
   );
 }
 
 async function activate(task: ActivateTask): Promise<ThreadResult> {
   if (task.bundle !== undefined && !scripts.has(task.bundleId)) {
     scripts.set(task.bundleId, new vm.Script(task.bundle.code, { filename: task.bundle.filename }));
-    // Scripts are only needed to create runs, so dropping the oldest is always safe: the host
-    // resends a bundle's code when a thread answers `needsBundle`.
+    // Scripts are only needed to create contexts, so dropping the oldest is always safe: the
+    // host resends a bundle's code when a thread answers `needsBundle`.
     if (scripts.size > MAX_SCRIPTS) scripts.delete(scripts.keys().next().value as string);
   }
   let activation;
@@ -101,35 +156,36 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
   if (closing) activation.jobs.splice(evictIndex, 1);
 
   let run = runs.get(task.runId);
+  let realm = run?.realm;
   try {
     if (run === undefined && activation.jobs.length > 0) {
-      const script = scripts.get(task.bundleId);
-      if (script === undefined) return { ...failure(SandboxErrorCode.bundleUnknown, `Bundle '${task.bundleId}' not loaded`, false), needsBundle: true };
       if (activation.jobs.every((job) => job.initializeWorkflow == null)) return failure(SandboxErrorCode.runNotFound, '', true);
       if (task.create === undefined) return failure(SandboxErrorCode.activationInvalid, 'Creating a run requires its namespace and task queue', false);
       try {
-        run = WorkflowRun.create(script, activation, task.create, deadline);
+        realm = contextFor(task.bundleId);
+        if (realm === undefined) return { ...failure(SandboxErrorCode.bundleUnknown, `Bundle '${task.bundleId}' not loaded`, false), needsBundle: true };
+        run = WorkflowRun.create(realm, activation, task.create, deadline);
       } catch (err) {
-        if (err instanceof DeadlineExceeded) throw err;
+        if (err instanceof DeadlineExceeded || err instanceof ContextPoisoned) throw err;
         // Like the official worker: the task fails, nothing is cached, a retry starts over.
         return { ok: true, completion: encode({ runId: task.runId, failed: { failure: defaultErrorToFailure(err) } }), closed: true, logs: [] };
       }
       runs.set(task.runId, run);
-      runsByPromise.set(run.promiseConstructor, run);
+      if (realm instanceof SharedContext) realm.runIds.add(task.runId);
+      else contextsByPromise.set(realm.promiseConstructor, realm);
     }
     const completion: Completion = activation.jobs.length > 0 && run ? await run.activate(activation, deadline) : { runId: task.runId, successful: {} };
     const logs = run ? collectLogs(run) : [];
-    if (closing && run) {
-      run.dispose(performance.now() + config.deadlockTimeoutMs);
-      dropRun(task.runId);
-    }
-    return { ok: true, completion: encode(completion), closed: closing, logs };
+    const lostRuns = closing && run ? disposeRun(run) : [];
+    return { ok: true, completion: encode(completion), closed: closing, logs, lostRuns };
   } catch (err) {
-    if (!(err instanceof DeadlineExceeded)) throw err; // a bug in the sandbox: let the host see it
-    // The context's stack was unwound mid-flight: its state cannot be trusted any more.
-    dropRun(task.runId);
+    if (!(err instanceof DeadlineExceeded || err instanceof ContextPoisoned)) throw err; // a sandbox bug: let the host see it
+    // The context's stack was unwound mid-flight: its state cannot be trusted any more, nor
+    // can that of the other runs sharing it.
+    const lostRuns = discardContext(realm, task.runId);
+    if (err instanceof ContextPoisoned) return failure(SandboxErrorCode.threadCrashed, `${err.message} (run '${task.runId}')`, true, lostRuns);
     const who = run?.info ?? activation.jobs.find((job) => job.initializeWorkflow != null)?.initializeWorkflow ?? undefined;
-    return deadlockResult(who, task.runId, err);
+    return deadlockResult(who, task.runId, err, lostRuns);
   }
 }
 
@@ -139,11 +195,12 @@ export default async function handle(task: ThreadTask): Promise<ThreadResult> {
   status[0] = Date.now();
   try {
     if (task.kind === 'evict' || task.kind === 'evictAll') {
+      const lostRuns: string[] = [];
       for (const runId of task.kind === 'evict' ? [task.runId] : [...runs.keys()]) {
-        runs.get(runId)?.dispose(performance.now() + config.deadlockTimeoutMs);
-        dropRun(runId);
+        const run = runs.get(runId);
+        if (run !== undefined) lostRuns.push(...disposeRun(run));
       }
-      return { ok: true, completion: new Uint8Array(0), closed: true, logs: [] };
+      return { ok: true, completion: new Uint8Array(0), closed: true, logs: [], lostRuns };
     }
     return await activate(task);
   } finally {

@@ -1,6 +1,7 @@
 /**
- * One workflow run inside a sandbox thread: its own `vm` context holding a fresh evaluation of
- * the bundle, driven one activation at a time through the workflow library's worker interface.
+ * One workflow run inside a sandbox thread, driven one activation at a time through the
+ * workflow library's worker interface, in a context of its own or one shared with other runs of
+ * the same bundle (see run-context.ts).
  *
  * Every call that can run workflow code enters the context through `vm.Script#runInContext`:
  * with `microtaskMode: 'afterEvaluate'` the context has its own microtask queue, drained only
@@ -13,6 +14,7 @@
  * inner calls untimed; inner calls still drain the microtask queue (measured), and the outer
  * watchdog terminates whatever runs inside it.
  */
+import { executionAsyncId } from 'node:async_hooks';
 import vm from 'node:vm';
 import proto from '@temporalio/proto';
 import common from '@temporalio/common';
@@ -21,7 +23,9 @@ import workflowFlags from '@temporalio/workflow/lib/flags.js';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import type { Activator } from '@temporalio/workflow/lib/internals.js';
 import type { RunCreateOptions } from '../protocol.js';
-import { injectContextGlobals, type WorkflowLogLevel } from './context-globals.js';
+import { unwindAsyncContext } from './async-stack.js';
+import type { WorkflowLogLevel } from './context-globals.js';
+import type { ContextTenant, RunContext } from './run-context.js';
 import { buildWorkflowInfo, withActivationFields } from './workflow-info.js';
 
 type Activation = proto.coresdk.workflow_activation.WorkflowActivation;
@@ -77,10 +81,9 @@ export function defaultErrorToFailure(err: unknown) {
   return common.defaultFailureConverter.errorToFailure(err, common.defaultPayloadConverter);
 }
 
-export class WorkflowRun {
+export class WorkflowRun implements ContextTenant {
   readonly info: WorkflowInfo;
-  /** The `Promise` constructor of this run's realm, used to attribute unhandled rejections. */
-  readonly promiseConstructor: unknown;
+  readonly realm: RunContext;
   readonly #context: vm.Context & CallGlobal;
   #activator?: Activator;
   #deadline = 0;
@@ -89,32 +92,47 @@ export class WorkflowRun {
   #unhandledRejection: unknown;
   readonly #consoleLogs: PendingLog[] = [];
 
-  private constructor(info: WorkflowInfo) {
+  private constructor(info: WorkflowInfo, realm: RunContext) {
     this.info = info;
-    this.#context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
-    injectContextGlobals(this.#context, (level, message) => {
-      if (this.#activator?.info.unsafe.isReplayingHistoryEvents) return; // replay must not log twice
-      this.#consoleLogs.push({ level, message, source: 'console', timestampMs: Date.now(), attributes: {} });
-    });
-    this.promiseConstructor = vm.runInContext('Promise', this.#context);
+    this.realm = realm;
+    this.#context = realm.context as vm.Context & CallGlobal;
+  }
+
+  /** Receives the run's `console.*` lines (the context routes them to the current run). */
+  onConsole(level: WorkflowLogLevel, message: string): void {
+    if (this.#activator?.info.unsafe.isReplayingHistoryEvents) return; // replay must not log twice
+    this.#consoleLogs.push({ level, message, source: 'console', timestampMs: Date.now(), attributes: {} });
   }
 
   /**
-   * Creates the context, evaluates the bundle in it and initializes the workflow library with
-   * the run's info. Throws {@link DeadlineExceeded} if module top-level code does not finish.
+   * Readies the context (a private one evaluates the bundle), then initializes the workflow
+   * library with the run's info, which loads the run's own user modules. Throws
+   * {@link DeadlineExceeded} if module top-level code does not finish. On any throw the run
+   * has already left its context.
    */
-  static create(script: vm.Script, activation: Activation, options: RunCreateOptions, deadline: number): WorkflowRun {
+  static create(realm: RunContext, activation: Activation, options: RunCreateOptions, deadline: number): WorkflowRun {
     const init = activation.jobs.find((job) => job.initializeWorkflow != null)?.initializeWorkflow;
     if (init == null) throw new TypeError('The first activation of a run must contain an initializeWorkflow job');
-    const run = new WorkflowRun(buildWorkflowInfo(activation, init, options));
+    const run = new WorkflowRun(buildWorkflowInfo(activation, init, options), realm);
     run.#deadline = deadline;
     const seed = init.randomnessSeed;
     if (seed == null || typeof seed !== 'object') throw new TypeError('initializeWorkflow.randomnessSeed must be a Long');
-    run.#drive(() => {
-      run.#stage = 'bundle evaluation';
-      script.runInContext(run.#context);
-      run.#call('initRuntime', {
-        info: run.info,
+    try {
+      run.#initRuntime(activation, options, seed);
+    } catch (err) {
+      realm.release(run);
+      throw err;
+    }
+    return run;
+  }
+
+  #initRuntime(activation: Activation, options: RunCreateOptions, seed: { toBytes(): number[] }): void {
+    this.#drive(() => {
+      // 'bundle evaluation' covers user module top-level code too (run by initRuntime).
+      this.#stage = 'bundle evaluation';
+      this.realm.prepare();
+      this.#call('initRuntime', {
+        info: this.info,
         randomnessSeed: seed.toBytes(),
         now: time.tsToMs(activation.timestamp),
         showStackTraceSources: options.showStackTraceSources ?? false,
@@ -124,9 +142,9 @@ export class WorkflowRun {
         registeredActivityNames: new Set(options.registeredActivityNames ?? []),
         stackTracesEnabled: false,
       });
+      // Read while this run's globals are the current ones.
+      this.#activator = this.#context.__TEMPORAL_ACTIVATOR__;
     });
-    run.#activator = run.#context.__TEMPORAL_ACTIVATOR__;
-    return run;
   }
 
   /** Runs one activation to its completion. Throws only {@link DeadlineExceeded}. */
@@ -172,17 +190,28 @@ export class WorkflowRun {
     return logs;
   }
 
-  /** Releases the run's resources inside the context (storages, interceptors). Never throws. */
-  dispose(deadline: number): void {
+  /**
+   * Releases the run's resources inside the context (storages, interceptors) and leaves it.
+   * A shared context outlives its runs, so `destroy()` (which ends the context's own storages)
+   * is only called on a private one. Never throws; returns false if the context was left in an
+   * untrustworthy state (see {@link RunContext}).
+   */
+  dispose(deadline: number): boolean {
     this.#deadline = deadline;
+    let intact = true;
     try {
       this.#drive(() => {
         this.#call('dispose');
-        this.#call('destroy');
+        if (!this.realm.shared) this.#call('destroy');
       });
-    } catch {
-      // The context is dropped right after; a failing interceptor must not keep it alive.
+    } catch (err) {
+      // A failing interceptor must not keep the run alive. A deadline unwound the stack
+      // mid-flight, which a shared context does not survive.
+      intact = !(err instanceof DeadlineExceeded);
+    } finally {
+      this.realm.release(this);
     }
+    return intact;
   }
 
   #activateJobs(activation: Activation): Completion {
@@ -238,12 +267,19 @@ export class WorkflowRun {
 
   /** Runs `body` inside one timed evaluation of the context (see the module comment). */
   #drive<T>(body: () => T): T {
-    this.#context.__tempo_drive = body;
+    const asyncId = executionAsyncId();
+    this.#context.__tempo_drive = () => {
+      this.realm.enter(this);
+      return body();
+    };
     try {
       const timeout = Math.max(1, Math.ceil(this.#deadline - performance.now()));
       return DRIVE_SCRIPT.runInContext(this.#context, { timeout }) as T;
     } catch (err) {
-      if ((err as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new DeadlineExceeded(this.#stage);
+      if ((err as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        unwindAsyncContext(asyncId);
+        throw new DeadlineExceeded(this.#stage);
+      }
       throw err;
     } finally {
       this.#context.__tempo_drive = undefined;
@@ -254,6 +290,10 @@ export class WorkflowRun {
   #call(fn: string, ...args: unknown[]): unknown {
     this.#stage = fn;
     this.#context.__tempo_call = { fn, args };
-    return CALL_SCRIPT.runInContext(this.#context);
+    try {
+      return CALL_SCRIPT.runInContext(this.#context);
+    } finally {
+      this.#context.__tempo_call = undefined; // do not keep the activation alive until the next call
+    }
   }
 }

@@ -17,6 +17,9 @@ export const T0 = Date.UTC(2026, 0, 1);
 
 export const RUN_INFO = { namespace: 'default', taskQueue: 'sandbox-tests' };
 
+/** Both isolation modes: every sandbox behaviour test runs against each (one contract, two implementations). */
+export const ISOLATION_MODES = ['shared-context', 'context-per-run'] as const;
+
 function ts(ms: number) {
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
 }

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode } from '../../../sandbox/bundler.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import proto from '@temporalio/proto';
-import { fromPayload, RUN_INFO, startActivation, T0, commandsOf } from './activations.js';
+import { fromPayload, RUN_INFO, startActivation, T0, commandsOf, ISOLATION_MODES } from './activations.js';
 
 const workflowsPath = path.resolve('test/fixtures/workflows/sandbox/index.ts');
 
-describe('deterministic globals', () => {
+describe.each(ISOLATION_MODES)('deterministic globals (%s)', (isolation) => {
   let sandbox: WorkflowSandbox;
   let bundleId: string;
   const result = async (runId: string, type: string, opts: { seed?: number; timestampMs?: number } = {}) => {
@@ -18,7 +18,7 @@ describe('deterministic globals', () => {
 
   beforeAll(async () => {
     const bundle = await bundleWorkflowCode({ workflowsPath });
-    sandbox = await WorkflowSandbox.create({ threads: 2 });
+    sandbox = await WorkflowSandbox.create({ isolation, threads: 2 });
     sandbox.registerBundle(bundle);
     bundleId = bundle.id;
   });

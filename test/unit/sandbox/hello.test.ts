@@ -3,18 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode } from '../../../sandbox/bundler.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import type { WorkflowLogRecord } from '../../../sandbox/protocol.js';
-import { activation, commandsOf, decodeCompletion, fromPayload, payloads, RUN_INFO, startActivation, T0 } from './activations.js';
+import { activation, commandsOf, decodeCompletion, fromPayload, payloads, RUN_INFO, startActivation, T0, ISOLATION_MODES } from './activations.js';
 
 const workflowsPath = path.resolve('test/fixtures/workflows/sandbox/index.ts');
 
-describe('WorkflowSandbox drives a workflow through activations', () => {
+describe.each(ISOLATION_MODES)('WorkflowSandbox drives a workflow through activations (%s)', (isolation) => {
   let sandbox: WorkflowSandbox;
   let bundleId: string;
   const logs: WorkflowLogRecord[] = [];
 
   beforeAll(async () => {
     const bundle = await bundleWorkflowCode({ workflowsPath });
-    sandbox = await WorkflowSandbox.create({ threads: 2, onWorkflowLog: (r) => logs.push(r) });
+    sandbox = await WorkflowSandbox.create({ isolation, threads: 2, onWorkflowLog: (r) => logs.push(r) });
     sandbox.registerBundle(bundle);
     bundleId = bundle.id;
   });

@@ -2,11 +2,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode } from '../../../sandbox/bundler.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
-import { commandsOf, fromPayload, RUN_INFO, startActivation } from './activations.js';
+import { commandsOf, fromPayload, RUN_INFO, startActivation, ISOLATION_MODES } from './activations.js';
 
 const fixtures = path.resolve('test/fixtures/workflows/sandbox');
 
-describe('bundle options reach the workflow runtime', () => {
+describe.each(ISOLATION_MODES)('bundle options reach the workflow runtime (%s)', (isolation) => {
   let sandbox: WorkflowSandbox;
   let bundleId: string;
 
@@ -16,7 +16,7 @@ describe('bundle options reach the workflow runtime', () => {
       workflowInterceptorModules: [path.join(fixtures, 'interceptors.ts')],
       payloadConverterPath: path.join(fixtures, 'payload-converter.ts'),
     });
-    sandbox = await WorkflowSandbox.create({ threads: 1 });
+    sandbox = await WorkflowSandbox.create({ isolation, threads: 1 });
     sandbox.registerBundle(bundle);
     bundleId = bundle.id;
   });

@@ -2,11 +2,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode } from '../../../sandbox/bundler.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
-import { activation, commandsOf, RUN_INFO, startActivation } from './activations.js';
+import { activation, commandsOf, RUN_INFO, startActivation, ISOLATION_MODES } from './activations.js';
 
 const workflowsPath = path.resolve('test/fixtures/workflows/sandbox/index.ts');
 
-describe('misbehaving workflows are contained', () => {
+describe.each(ISOLATION_MODES)('misbehaving workflows are contained (%s)', (isolation) => {
   let sandbox: WorkflowSandbox;
   let bundleId: string;
   const start = (runId: string, type: string, args: unknown[] = []) =>
@@ -14,7 +14,7 @@ describe('misbehaving workflows are contained', () => {
 
   beforeAll(async () => {
     const bundle = await bundleWorkflowCode({ workflowsPath });
-    sandbox = await WorkflowSandbox.create({ threads: 2, deadlockTimeoutMs: 1000, maxOldGenerationSizeMb: 48 });
+    sandbox = await WorkflowSandbox.create({ isolation, threads: 2, deadlockTimeoutMs: 1000, maxOldGenerationSizeMb: 48 });
     sandbox.registerBundle(bundle);
     bundleId = bundle.id;
   });
