@@ -3,7 +3,8 @@
  * 1,000 cached idle workflows: ours against the official worker, each worker in its own process,
  * against the same server, in one run.
  *
- *   npm run bench:workflows        (BENCH_WORKFLOWS=300 BENCH_IDLE=1000 to change the load)
+ *   npm run bench:workflows        (BENCH_WORKFLOWS=300 BENCH_IDLE=1000 BENCH_ROUNDS=1 to change the load;
+ *                                   medians over rounds, the first worker alternating)
  *
  * Latencies come from the server's own history timestamps (WorkflowTaskStarted →
  * WorkflowTaskCompleted), so both workers are measured by the same clock.
@@ -111,10 +112,18 @@ async function measure(kind: string, client: Client, address: string) {
 
 const server = await benchServer();
 const { client, close } = await benchClient(server.address);
-const official = await measure('official', client, server.address);
-const ours = await measure('ours', client, server.address);
+// Rounds alternate which worker goes first, so neither always meets a warmer server.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+type M = Awaited<ReturnType<typeof measure>>;
+const runs: Record<'official' | 'ours', M[]> = { official: [], ours: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  for (const kind of r % 2 === 0 ? (['official', 'ours'] as const) : (['ours', 'official'] as const)) runs[kind].push(await measure(kind, client, server.address));
+}
+const pick = (ms: M[]): M => Object.fromEntries(Object.keys(ms[0]!).map((k) => [k, median(ms.map((m) => m[k as keyof M]))])) as unknown as M;
+const official = pick(runs.official);
+const ours = pick(runs.ours);
 const mb = (b: number) => +(b / 2 ** 20).toFixed(1);
-report(`workflows: ${WORKFLOWS} × (1 activity + 1 timer); ${IDLE} idle cached runs; a ${LONG}-activity run`, [
+report(`workflows (median of ${ROUNDS}): ${WORKFLOWS} × (1 activity + 1 timer); ${IDLE} idle cached runs; a ${LONG}-activity run`, [
   { metric: 'workflows/s', official: +official.throughput.toFixed(1), ours: +ours.throughput.toFixed(1), 'ours/official': +(ours.throughput / official.throughput).toFixed(2) },
   { metric: 'WFT latency p50 (ms)', official: official.p50, ours: ours.p50, 'ours/official': +(ours.p50 / official.p50).toFixed(2) },
   { metric: 'WFT latency p99 (ms)', official: official.p99, ours: ours.p99, 'ours/official': +(ours.p99 / official.p99).toFixed(2) },
