@@ -38,6 +38,13 @@ export class Slots {
     this.used++;
   }
 
+  /** Takes up to `n` free slots without waiting; returns how many it took. */
+  tryAcquire(n: number): number {
+    const taken = Math.max(0, Math.min(n, this.capacity - this.used));
+    this.used += taken;
+    return taken;
+  }
+
   release(): void {
     this.used--;
     this.waiters.shift()?.();

@@ -38,6 +38,8 @@ export class ActivityWorker {
   readonly slots: Slots;
   readonly counts: ActivityCounts = { completed: 0, failed: 0, cancelled: 0 };
   private readonly executions = new Set<ActivityExecution>();
+  private readonly eagerRuns = new Set<Promise<void>>();
+  private accepting = false;
   private readonly loop: PollLoop<temporal.api.workflowservice.v1.PollActivityTaskQueueResponse>;
 
   constructor(private readonly deps: ActivityWorkerDeps) {
@@ -65,15 +67,43 @@ export class ActivityWorker {
   }
 
   start(): void {
+    this.accepting = true;
     this.loop.start();
   }
 
   pause(): void {
+    this.accepting = false;
     this.loop.pause();
   }
 
   resume(): void {
+    this.accepting = true;
     this.loop.resume();
+  }
+
+  /**
+   * Eager activity execution: takes up to `n` free slots for activities that our own workflow
+   * tasks schedule on this queue, so the server can hand them back in the answer to
+   * RespondWorkflowTaskCompleted instead of through a poll. Returns how many were taken; the
+   * caller gives back the ones the server did not fill with {@link releaseEager}.
+   */
+  reserveEager(n: number): number {
+    return this.accepting ? this.slots.tryAcquire(n) : 0;
+  }
+
+  releaseEager(n: number): void {
+    for (let i = 0; i < n; i++) this.slots.release();
+  }
+
+  /** Runs a task the server handed over eagerly, in a slot taken with {@link reserveEager}. */
+  runEager(task: temporal.api.workflowservice.v1.PollActivityTaskQueueResponse): void {
+    const run = this.execute(task)
+      .catch((err: unknown) => this.deps.logger.error('eager activity task handler threw', { error: err }))
+      .finally(() => {
+        this.slots.release();
+        this.eagerRuns.delete(run);
+      });
+    this.eagerRuns.add(run);
   }
 
   get inFlight(): number {
@@ -85,15 +115,21 @@ export class ActivityWorker {
    * reason WORKER_SHUTDOWN. Resolves when every task taken has been answered.
    */
   async drain(graceMs: number, pollGraceMs = 0): Promise<void> {
+    this.accepting = false;
     await this.loop.stopPolling(pollGraceMs);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
-    const done = await Promise.race([this.loop.settled().then(() => 'settled' as const), graceOver]);
+    const done = await Promise.race([this.settled().then(() => 'settled' as const), graceOver]);
     clearTimeout(timer);
     if (done === 'grace') {
       for (const ex of this.executions) ex.cancel('WORKER_SHUTDOWN');
-      await this.loop.settled();
+      await this.settled();
     }
+  }
+
+  private async settled(): Promise<void> {
+    await this.loop.settled();
+    while (this.eagerRuns.size) await Promise.allSettled([...this.eagerRuns]);
   }
 
   private async execute(task: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse): Promise<void> {

@@ -20,6 +20,17 @@ export interface RuntimeOptions {
   pluginLoadTimeoutMs: number;
   /** Base of relative plugin specifiers and workflow paths. @default process.cwd() */
   baseDir: string;
+  /** One sticky queue per namespace for every entity with workflows (docs/sticky-queues.md). */
+  stickyQueue: StickyQueueRuntimeOptions;
+}
+
+export interface StickyQueueRuntimeOptions {
+  /** Share one sticky queue per namespace; false gives each entity its own, as the official SDK does. @default true */
+  shared: boolean;
+  /** Long polls on the shared queue, for all entities of the namespace together. @default 8 */
+  pollers: number;
+  /** Sticky tasks held at once across entities (each poll holds one); entity limits still apply. @default 100 */
+  maxConcurrentTaskExecutions: number;
 }
 
 export const runtimeDefaults: Omit<RuntimeOptions, 'address'> = {
@@ -30,10 +41,11 @@ export const runtimeDefaults: Omit<RuntimeOptions, 'address'> = {
   plugins: [],
   pluginLoadTimeoutMs: 10_000,
   baseDir: process.cwd(),
+  stickyQueue: { shared: true, pollers: 8, maxConcurrentTaskExecutions: 100 },
 };
 
 /** What callers may pass. */
-export type RuntimeInput = Partial<RuntimeOptions>;
+export type RuntimeInput = Partial<Omit<RuntimeOptions, 'stickyQueue'>> & { stickyQueue?: Partial<StickyQueueRuntimeOptions> };
 
 export const runtimeInputSchema = z
   .object({
@@ -45,6 +57,11 @@ export const runtimeInputSchema = z
     plugins: z.array(pluginRefSchema),
     pluginLoadTimeoutMs: z.number().int().positive(),
     baseDir: z.string().min(1),
+    stickyQueue: z
+      .object({ shared: z.boolean(), pollers: z.number().int().positive(), maxConcurrentTaskExecutions: z.number().int().positive() })
+      .partial()
+      .strict()
+      .refine((o) => (o.maxConcurrentTaskExecutions ?? 100) >= (o.pollers ?? 8), 'maxConcurrentTaskExecutions must be at least pollers: each poll holds a slot'),
   })
   .partial()
   .strict();

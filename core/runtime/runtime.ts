@@ -8,6 +8,9 @@ import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import { TemporalDevServer } from '../dev-server/temporal-dev-server.js';
 import type { WorkerEntity } from '../worker/worker-entity.js';
+import { workerEntityDefaults } from '../worker/worker-entity-options.js';
+import { StickyQueue } from '../workflow-worker/sticky-queue.js';
+import type { Connection } from '../connection/connection.js';
 import type { WorkerState } from '../worker/worker-state.js';
 import { rootContainer, type DependencyContainer } from '../../plugins/di.js';
 import { RuntimeViewToken, type PluginDefinition } from '../../plugins/contracts.js';
@@ -53,6 +56,8 @@ export class Runtime {
   private readonly pending = new Map<string, string>();
   private shuttingDown: Promise<void> | undefined;
   private ownSandbox: Promise<WorkflowSandbox> | undefined;
+  /** The shared sticky queue of each namespace (docs/sticky-queues.md). */
+  private readonly stickyQueues = new Map<string, StickyQueue>();
 
   private constructor(
     readonly options: RuntimeOptions & { address: string },
@@ -73,7 +78,7 @@ export class Runtime {
    */
   static async create(input: RuntimeInput = {}, deps: RuntimeDeps = {}): Promise<Runtime> {
     const parsed = validate(runtimeInputSchema, input, 'runtime');
-    const options = { ...runtimeDefaults, ...parsed } as RuntimeOptions;
+    const options = { ...runtimeDefaults, ...parsed, stickyQueue: { ...runtimeDefaults.stickyQueue, ...parsed.stickyQueue } } as RuntimeOptions;
     let address = options.address ?? process.env.TEMPORAL_ADDRESS;
     let devServer: TemporalDevServer | undefined;
     if (!address && options.devServer) {
@@ -144,7 +149,8 @@ export class Runtime {
       this.assertOpen('add a worker');
       const sandbox = resolved.workflowSide === 'entity' ? await this.sharedSandbox() : undefined;
       this.assertOpen('add a worker');
-      const entity = buildEntity(resolved, { connection, logger: this.logger, dataConverter: this.deps.dataConverter, sandbox, workerId: id, emit: (e) => this.emit(e) });
+      const stickyQueue = sandbox && this.options.stickyQueue.shared ? this.sharedStickyQueue(connection) : undefined;
+      const entity = buildEntity(resolved, { connection, logger: this.logger, dataConverter: this.deps.dataConverter, sandbox, stickyQueue, workerId: id, emit: (e) => this.emit(e) });
       const record: WorkerRecord = {
         id,
         namespace,
@@ -263,6 +269,7 @@ export class Runtime {
       this.logger.info('Runtime shutting down', { workers: this.workers.size, graceMs });
       const steps: Array<[string, () => Promise<unknown>]> = [
         ['drain workers', () => Promise.allSettled([...this.workers.keys()].map((id) => this.remove(id, { graceMs })))],
+        ['close sticky queues', () => Promise.all([...this.stickyQueues.values()].map((q) => q.close()))],
         ['close sandbox', async () => (await this.ownSandbox?.catch(() => undefined))?.close()],
         ['close plugins', () => this.plugins.closeAll()],
         ['close connections', () => this.pool.closeAll()],
@@ -295,6 +302,22 @@ export class Runtime {
     const grace = graceMs ?? r.drainGraceMs ?? this.options.drainGraceMs;
     if (entity.state === 'INITIALIZED' || entity.state === 'STOPPED') return;
     await entity.drain({ graceMs: grace });
+  }
+
+  /** The shared sticky queue of `namespace`, if an entity with workflows has used one. */
+  stickyQueueOf(namespace = this.options.namespace): StickyQueue | undefined {
+    return this.stickyQueues.get(namespace);
+  }
+
+  /** One per namespace, as connections are; it polls only while an entity is registered. */
+  private sharedStickyQueue(connection: Connection): StickyQueue {
+    let q = this.stickyQueues.get(connection.namespace);
+    if (!q) {
+      const { pollers, maxConcurrentTaskExecutions } = this.options.stickyQueue;
+      q = new StickyQueue({ connection, identity: workerEntityDefaults.identity, logger: this.logger, pollers, maxConcurrentTaskExecutions });
+      this.stickyQueues.set(connection.namespace, q);
+    }
+    return q;
   }
 
   /** The sandbox every entity shares: the host's, or one created on first need. */

@@ -15,6 +15,7 @@ import { workerEntityInputSchema, type WorkerEntityInput } from '../worker/worke
 import type { InterceptorPlugin } from '../../plugins/contracts.js';
 import type { PluginRegistry } from '../../plugins/registry.js';
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
+import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
 import { activityAwareLogger, composeActivityInvoke } from './activity-interceptors.js';
 import type { MetricEventSink } from './metric-events.js';
 import type { WorkflowSide } from './worker-info.js';
@@ -113,6 +114,8 @@ export interface EntityWiring {
   dataConverter?: LoadedDataConverter;
   /** The workflow sandbox shared by every entity of the runtime. */
   sandbox?: WorkflowSandbox;
+  /** The namespace's shared sticky queue; absent when sharing is off. */
+  stickyQueue?: StickyQueue;
   workerId: string;
   emit: MetricEventSink;
 }
@@ -126,6 +129,7 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
     logger,
     ...(w.dataConverter ? { dataConverter: w.dataConverter } : {}),
     ...(w.sandbox ? { sandbox: w.sandbox } : {}),
+    ...(w.stickyQueue ? { stickyQueue: w.stickyQueue } : {}),
     activityInvoke: composeActivityInvoke(r.interceptors),
     events: {
       activityTaskDone: (report) => {

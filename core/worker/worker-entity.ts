@@ -7,6 +7,7 @@ import { temporal } from '../connection/proto.js';
 import { RuntimeError } from '../errors.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
+import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
 import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
 import { bundleWorkflowCode } from '../../sandbox/bundler.js';
@@ -24,6 +25,11 @@ export interface WorkerEntityDeps {
   dataConverter?: LoadedDataConverter;
   /** The process's shared workflow sandbox; an entity with workflows and none makes its own. */
   sandbox?: WorkflowSandbox;
+  /**
+   * The process's shared sticky queue (the runtime passes one per namespace). Without it the
+   * entity polls a sticky queue of its own, as the official SDK does.
+   */
+  stickyQueue?: StickyQueue;
   /** Runs around every activity function (activity inbound interceptors); must call `fn(...args)`. */
   activityInvoke?: ActivityExecutionDeps['invoke'];
   /** Hooks for metrics; exceptions thrown by them are swallowed. */
@@ -135,6 +141,7 @@ export class WorkerEntity {
         maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls,
         maxCachedWorkflows: options.maxCachedWorkflows,
         stickyQueueScheduleToStartTimeoutMs: options.stickyQueueScheduleToStartTimeoutMs,
+        sharedSticky: deps.stickyQueue,
         onFatal: (err) => this.fail(err),
         onTaskDone: this.safe((r: WorkflowTaskReport) => deps.events?.workflowTaskDone?.(r, this)),
         onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('workflow', got, this)),
@@ -178,6 +185,8 @@ export class WorkerEntity {
     // A FAILED entity still hands back its tasks in flight, but stays FAILED.
     if (this.state === 'RUNNING' || this.state === 'PAUSED') this.machine.moveTo('DRAINING');
     this.draining = (async () => {
+      // Leave the shared sticky queue first, so no task of ours is routed here while we go.
+      await this.workflowWorker?.detachSticky();
       const shutdown = this.shutdownWorkerCall();
       await Promise.all([
         this.activityWorker.drain(graceMs, POLL_SHUTDOWN_GRACE_MS),
@@ -223,7 +232,8 @@ export class WorkerEntity {
         namespace: this.namespace,
         identity: this.options.identity,
         reason: 'graceful drain',
-        stickyTaskQueue: this.workflowWorker?.stickyQueue ?? '',
+        // Only a queue of our own: naming the shared one would unload it for every entity.
+        stickyTaskQueue: this.workflowWorker?.ownStickyQueue ?? '',
         workerInstanceKey: this.workerInstanceKey,
         taskQueue: this.taskQueue,
         taskQueueTypes: types,

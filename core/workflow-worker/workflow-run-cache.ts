@@ -31,6 +31,11 @@ export class WorkflowRunCache {
     return run;
   }
 
+  /** Like {@link get}, without marking the run as used. */
+  peek(runId: string): CachedRun | undefined {
+    return this.runs.get(runId);
+  }
+
   set(runId: string, run: CachedRun): void {
     this.runs.delete(runId);
     this.runs.set(runId, run);

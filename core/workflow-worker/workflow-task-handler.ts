@@ -39,12 +39,22 @@ export interface WorkflowTaskHandlerDeps {
   sandbox: WorkflowSandbox;
   bundleId: string;
   cache: WorkflowRunCache;
-  /** The entity's sticky queue; absent when caching is off. */
-  sticky?: { name: string; scheduleToStartTimeoutMs: number };
+  /** Where the server should send a run's next task; absent when caching is off. */
+  sticky?: StickyBinding;
   runCreate: RunCreateOptions;
   serverSupportsSdkMetadata: boolean;
   logger: Logger;
   onTaskDone?: (report: WorkflowTaskReport) => void;
+}
+
+/** The sticky queue a handler names in its completions: the entity's own, or the process's shared one. */
+export interface StickyBinding {
+  /** The queue to name now; undefined makes the server clear the run's stickiness (a draining entity). */
+  current(): { name: string; scheduleToStartTimeoutMs: number } | undefined;
+  /** About to answer a task of `runId` naming `current()`: the next task of the run comes to us. */
+  claim?(runId: string): void;
+  /** `runId` left the cache. */
+  release?(runId: string): void;
 }
 
 /**
@@ -62,7 +72,12 @@ export class WorkflowTaskHandler {
     const firstEvent = Number(task.history?.events?.[0]?.eventId ?? 0);
     // A full history for a cached run means the server lost our stickiness: replay from scratch
     // rather than trust a state that may have diverged. Legacy queries reuse the cached state.
-    if (run && firstEvent === 1 && !task.query) {
+    // A partial history that does not follow our last task means someone else completed a task
+    // of this run meanwhile (the run went back to its normal queue and came back): our state is
+    // stale. Possible with any sticky queue, likelier with a shared one; replay from scratch.
+    const stale = run !== undefined && firstEvent > 1 && Number(task.previousStartedEventId ?? 0) !== run.state.lastStartedEventId;
+    if (run && (firstEvent === 1 || stale) && !task.query) {
+      if (stale) this.deps.logger.debug('Cached run is behind the server; replaying', { runId, cached: run.state.lastStartedEventId, previousStartedEventId: String(task.previousStartedEventId) });
       await this.evict(runId);
       run = undefined;
     }
@@ -100,6 +115,7 @@ export class WorkflowTaskHandler {
   /** Drops a run from the cache and its context from the sandbox. */
   async evict(runId: string): Promise<void> {
     this.deps.cache.delete(runId);
+    this.deps.sticky?.release?.(runId);
     await this.deps.sandbox.evict(runId).catch((err: unknown) => this.deps.logger.warn('Sandbox eviction failed', { runId, error: err }));
   }
 
@@ -177,21 +193,25 @@ export class WorkflowTaskHandler {
     const { deps } = this;
     const base = { taskToken: task.taskToken, namespace: deps.connection.namespace, identity: deps.identity };
     switch (outcome.kind) {
-      case 'complete':
+      case 'complete': {
+        const sticky = deps.sticky?.current();
+        // Claimed before the call: its answer can reach the server's next task before our await resumes.
+        if (sticky) deps.sticky?.claim?.(runIdOf(task));
         await deps.connection.call('respondWorkflowTaskCompleted', {
           ...base,
           commands: outcome.commands,
           queryResults: outcome.queryResults,
           sdkMetadata: outcome.sdkMetadata,
           forceCreateNewWorkflowTask: outcome.forceCreateNewWorkflowTask,
-          stickyAttributes: deps.sticky
+          stickyAttributes: sticky
             ? {
-                workerTaskQueue: { name: deps.sticky.name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: deps.taskQueue },
-                scheduleToStartTimeout: msNumberToTs(deps.sticky.scheduleToStartTimeoutMs),
+                workerTaskQueue: { name: sticky.name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: deps.taskQueue },
+                scheduleToStartTimeout: msNumberToTs(sticky.scheduleToStartTimeoutMs),
               }
             : undefined,
         });
         return 'completed';
+      }
       case 'legacyQuery':
         await deps.connection.call('respondQueryTaskCompleted', { taskToken: task.taskToken, namespace: deps.connection.namespace, ...outcome.response });
         return 'query';
@@ -208,6 +228,10 @@ export class WorkflowTaskHandler {
         return 'none';
     }
   }
+}
+
+function runIdOf(task: Task): string {
+  return task.workflowExecution?.runId ?? '';
 }
 
 function failOutcome(err: unknown): Extract<WorkflowTaskOutcome, { kind: 'fail' }> {

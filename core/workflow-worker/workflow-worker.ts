@@ -6,8 +6,9 @@ import { PollLoop } from '../poll-loop.js';
 import { Slots } from '../slots.js';
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
+import type { StickyMember, StickyQueue } from './sticky-queue.js';
 import { WorkflowRunCache } from './workflow-run-cache.js';
-import { WorkflowTaskHandler, type WorkflowTaskReport } from './workflow-task-handler.js';
+import { WorkflowTaskHandler, type StickyBinding, type WorkflowTaskReport } from './workflow-task-handler.js';
 
 type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 const { TaskQueueKind } = temporal.api.enums.v1;
@@ -26,28 +27,46 @@ export interface WorkflowWorkerDeps {
   maxConcurrentWorkflowTaskPolls: number;
   maxCachedWorkflows: number;
   stickyQueueScheduleToStartTimeoutMs: number;
+  /** The process's shared sticky queue; without it the entity polls a sticky queue of its own. */
+  sharedSticky?: StickyQueue;
   onFatal: (err: unknown) => void;
   onTaskDone?: (report: WorkflowTaskReport) => void;
   onPollEnd?: (gotTask: boolean) => void;
 }
 
+/** ResetStickyTaskQueue calls in flight at once when a draining entity hands its runs back. */
+const RESET_CONCURRENCY = 16;
+
 /**
  * The workflow side of a Worker Entity: polls the normal and the sticky queue, runs tasks
  * through the shared sandbox, and keeps runs cached between tasks (LRU, `maxCachedWorkflows`).
+ *
+ * With a shared sticky queue it polls only its normal queue; the process's sticky pollers hand it
+ * the tasks of its runs (see {@link StickyQueue}).
  */
 export class WorkflowWorker {
   readonly slots: Slots;
   readonly cache: WorkflowRunCache;
-  readonly stickyQueue: string | undefined;
+  /** The sticky queue this entity polls itself (none when it shares the process's, or caches nothing). */
+  readonly ownStickyQueue: string | undefined;
   readonly counts = { completed: 0, failed: 0, queries: 0 };
   private readonly handler: WorkflowTaskHandler;
   private readonly loops: PollLoop<Task>[] = [];
+  private readonly shared: StickyQueue | undefined;
+  private readonly member: StickyMember | undefined;
+  /** Tasks the shared queue routed here, for drain. */
+  private readonly stickyRunning = new Set<Promise<void>>();
+  private paused = false;
+  /** Draining: completions stop naming the shared queue, so the server clears each run's stickiness. */
+  private detached = false;
 
   constructor(private readonly deps: WorkflowWorkerDeps) {
     this.slots = new Slots(deps.maxConcurrentWorkflowTaskExecutions);
     this.cache = new WorkflowRunCache(deps.maxCachedWorkflows);
     const sticky = deps.maxCachedWorkflows > 0;
-    this.stickyQueue = sticky ? `${deps.identity}-${deps.taskQueue}-sticky-${randomUUID()}` : undefined;
+    this.shared = sticky ? deps.sharedSticky : undefined;
+    this.ownStickyQueue = sticky && !this.shared ? `${deps.identity}-${deps.taskQueue}-sticky-${randomUUID()}` : undefined;
+    this.member = this.shared ? this.makeMember() : undefined;
     this.handler = new WorkflowTaskHandler({
       connection: deps.connection,
       taskQueue: deps.taskQueue,
@@ -55,7 +74,7 @@ export class WorkflowWorker {
       sandbox: deps.sandbox,
       bundleId: deps.bundleId,
       cache: this.cache,
-      sticky: this.stickyQueue ? { name: this.stickyQueue, scheduleToStartTimeoutMs: deps.stickyQueueScheduleToStartTimeoutMs } : undefined,
+      sticky: this.binding(),
       runCreate: deps.runCreate,
       serverSupportsSdkMetadata: deps.connection.systemInfo?.capabilities?.sdkMetadata ?? true,
       logger: deps.logger,
@@ -68,27 +87,48 @@ export class WorkflowWorker {
     });
     const polls = Math.max(2, deps.maxConcurrentWorkflowTaskPolls);
     // Like the official SDK, most pollers serve the sticky queue, where cached runs get their tasks.
+    // With a shared queue the normal pollers stay as many as beside an own sticky queue: only the
+    // sticky ones move to the process.
     const normalPollers = sticky ? Math.max(1, Math.round(polls * 0.2)) : polls;
     this.loops.push(this.loop({ name: deps.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, normalPollers));
-    if (this.stickyQueue) {
-      this.loops.push(this.loop({ name: this.stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: deps.taskQueue }, polls - normalPollers || 1));
+    if (this.ownStickyQueue) {
+      this.loops.push(this.loop({ name: this.ownStickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: deps.taskQueue }, polls - normalPollers || 1));
     }
+  }
+
+  /** The sticky queue completions name right now (own or shared). */
+  get stickyQueue(): string | undefined {
+    return this.ownStickyQueue ?? (this.detached ? undefined : this.shared?.name);
   }
 
   start(): void {
     for (const l of this.loops) l.start();
+    if (this.member) this.shared!.register(this.member);
   }
 
   pause(): void {
+    this.paused = true;
     for (const l of this.loops) l.pause();
   }
 
   resume(): void {
+    this.paused = false;
     for (const l of this.loops) l.resume();
   }
 
   get inFlight(): number {
-    return this.loops.reduce((n, l) => n + l.inFlight, 0);
+    return this.loops.reduce((n, l) => n + l.inFlight, 0) + this.stickyRunning.size;
+  }
+
+  /**
+   * First step of a drain with a shared queue: no more sticky tasks are routed here, and answers
+   * from now on clear their run's stickiness. ShutdownWorker must not name the shared queue: that
+   * would unload it for every entity.
+   */
+  async detachSticky(): Promise<void> {
+    if (!this.member || this.detached) return;
+    this.detached = true;
+    await this.shared!.unregister(this.member);
   }
 
   /** Stops polling (after `pollGraceMs` the polls still open are aborted locally). */
@@ -96,10 +136,70 @@ export class WorkflowWorker {
     await Promise.all(this.loops.map((l) => l.stopPolling(pollGraceMs)));
   }
 
-  /** Waits for tasks in flight, then evicts every cached run. */
+  /**
+   * Waits for tasks in flight, then evicts every cached run. With a shared queue, the runs are
+   * first handed back one by one (ResetStickyTaskQueue), so their next tasks go straight to the
+   * normal queue instead of reaching the shared one with nobody to take them.
+   */
   async drain(): Promise<void> {
     await Promise.all(this.loops.map((l) => l.settled()));
+    while (this.stickyRunning.size) await Promise.allSettled([...this.stickyRunning]);
+    if (this.member) await this.resetStickiness();
     await this.handler.evictAll();
+  }
+
+  private async resetStickiness(): Promise<void> {
+    const { connection, logger } = this.deps;
+    const runs = this.cache.ids().flatMap((id) => {
+      const run = this.cache.peek(id);
+      return run && !run.state.isFinished ? [{ workflowId: run.state.options.workflowId, runId: id }] : [];
+    });
+    for (let i = 0; i < runs.length; i += RESET_CONCURRENCY) {
+      await Promise.all(
+        runs.slice(i, i + RESET_CONCURRENCY).map((execution) =>
+          connection.call('resetStickyTaskQueue', { namespace: connection.namespace, execution }).catch((error: unknown) => {
+            // A run that closed meanwhile has nothing to reset; anything else falls back on the
+            // shared queue handing the run's next task back.
+            logger.debug('ResetStickyTaskQueue failed', { runId: execution.runId, error });
+          }),
+        ),
+      );
+    }
+  }
+
+  private binding(): StickyBinding | undefined {
+    if (this.ownStickyQueue) {
+      const own = { name: this.ownStickyQueue, scheduleToStartTimeoutMs: this.deps.stickyQueueScheduleToStartTimeoutMs };
+      return { current: () => own };
+    }
+    const { shared, member } = this;
+    if (!shared || !member) return undefined;
+    return {
+      current: () => {
+        const name = this.detached ? undefined : shared.name;
+        return name ? { name, scheduleToStartTimeoutMs: this.deps.stickyQueueScheduleToStartTimeoutMs } : undefined;
+      },
+      claim: (runId) => shared.claim(runId, member),
+      release: (runId) => shared.release(runId, member),
+    };
+  }
+
+  private makeMember(): StickyMember {
+    return {
+      taskQueue: this.deps.taskQueue,
+      accepting: () => !this.paused && !this.detached,
+      fail: (err) => this.deps.onFatal(err),
+      runSticky: async (task) => {
+        // The entity's own limit still holds for routed tasks: wait for one of its slots.
+        await this.slots.acquire();
+        const run = this.handler.handle(task).finally(() => {
+          this.slots.release();
+          this.stickyRunning.delete(run);
+        });
+        this.stickyRunning.add(run);
+        await run.catch((error: unknown) => this.deps.logger.error('workflow task handler threw', { error }));
+      },
+    };
   }
 
   private loop(taskQueue: temporal.api.taskqueue.v1.ITaskQueue, pollers: number): PollLoop<Task> {
