@@ -39,6 +39,8 @@ export class ActivityWorker {
   readonly counts: ActivityCounts = { completed: 0, failed: 0, cancelled: 0 };
   private readonly executions = new Set<ActivityExecution>();
   private readonly eagerRuns = new Set<Promise<void>>();
+  /** Activity tasks received with a workflow-task answer instead of through a poll. */
+  eagerReceived = 0;
   private accepting = false;
   private readonly loop: PollLoop<temporal.api.workflowservice.v1.PollActivityTaskQueueResponse>;
 
@@ -96,7 +98,8 @@ export class ActivityWorker {
   }
 
   /** Runs a task the server handed over eagerly, in a slot taken with {@link reserveEager}. */
-  runEager(task: temporal.api.workflowservice.v1.PollActivityTaskQueueResponse): void {
+  runEager(task: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse): void {
+    this.eagerReceived++;
     const run = this.execute(task)
       .catch((err: unknown) => this.deps.logger.error('eager activity task handler threw', { error: err }))
       .finally(() => {

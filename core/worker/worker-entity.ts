@@ -46,7 +46,7 @@ export interface WorkerEntityStatus {
   namespace: string;
   taskQueue: string;
   identity: string;
-  activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number };
+  activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number; eager: number };
   workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; cachedRuns: number; stickyQueue?: string };
   lastError?: { code: string; message: string };
 }
@@ -137,6 +137,10 @@ export class WorkerEntity {
         bundleId: bundle.id,
         runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities) },
         logger: this.logger,
+        // Activities our workflows schedule on this queue come back with the task answer when a slot is free.
+        eagerActivities: this.hasActivities
+          ? { reserve: (n) => this.activityWorker.reserveEager(n), release: (n) => this.activityWorker.releaseEager(n), run: (t) => this.activityWorker.runEager(t) }
+          : undefined,
         maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
         maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls,
         maxCachedWorkflows: options.maxCachedWorkflows,
@@ -193,6 +197,9 @@ export class WorkerEntity {
         this.workflowWorker?.stopPolling(POLL_SHUTDOWN_GRACE_MS).then(() => this.workflowWorker?.drain()),
         shutdown,
       ]);
+      // A workflow task finishing during the drain may have been handed eager activities
+      // (slots reserved before the drain began): they get the same grace.
+      if (this.activityWorker.inFlight) await this.activityWorker.drain(graceMs);
       if (this.machine.canMoveTo('DRAINED')) this.machine.moveTo('DRAINED');
     })();
     return this.draining;
@@ -214,7 +221,7 @@ export class WorkerEntity {
       namespace: this.namespace,
       taskQueue: this.taskQueue,
       identity: this.options.identity,
-      activity: { slotsUsed: a.inFlight, slotsFree: a.slots.capacity - a.inFlight, ...a.counts },
+      activity: { slotsUsed: a.inFlight, slotsFree: a.slots.capacity - a.inFlight, ...a.counts, eager: a.eagerReceived },
       workflow: w && { slotsUsed: w.inFlight, slotsFree: w.slots.capacity - w.inFlight, ...w.counts, cachedRuns: w.cache.size, stickyQueue: w.stickyQueue },
       lastError: this.lastError,
     };

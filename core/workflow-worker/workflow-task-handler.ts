@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { WorkflowRunState, type WorkflowTaskOutcome } from '../workflow/index.js';
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
+import { requestEager, settleEager, type EagerActivitySink } from './eager-activities.js';
 import { historyForTask } from './history-fetcher.js';
 import { WorkflowRunCache, type CachedRun } from './workflow-run-cache.js';
 
@@ -45,6 +46,8 @@ export interface WorkflowTaskHandlerDeps {
   serverSupportsSdkMetadata: boolean;
   logger: Logger;
   onTaskDone?: (report: WorkflowTaskReport) => void;
+  /** The entity's activity side, for eager activity execution; absent: none requested. */
+  eagerActivities?: EagerActivitySink;
 }
 
 /** The sticky queue a handler names in its completions: the entity's own, or the process's shared one. */
@@ -197,7 +200,8 @@ export class WorkflowTaskHandler {
         const sticky = deps.sticky?.current();
         // Claimed before the call: its answer can reach the server's next task before our await resumes.
         if (sticky) deps.sticky?.claim?.(runIdOf(task));
-        await deps.connection.call('respondWorkflowTaskCompleted', {
+        const eager = requestEager(outcome.commands, deps.taskQueue, deps.eagerActivities);
+        const response = await deps.connection.call('respondWorkflowTaskCompleted', {
           ...base,
           commands: outcome.commands,
           queryResults: outcome.queryResults,
@@ -209,7 +213,11 @@ export class WorkflowTaskHandler {
                 scheduleToStartTimeout: msNumberToTs(sticky.scheduleToStartTimeoutMs),
               }
             : undefined,
+        }).catch((err: unknown) => {
+          settleEager(eager, [], deps.eagerActivities);
+          throw err;
         });
+        settleEager(eager, response.activityTasks, deps.eagerActivities);
         return 'completed';
       }
       case 'legacyQuery':

@@ -7,6 +7,7 @@ import { Slots } from '../slots.js';
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
 import type { StickyMember, StickyQueue } from './sticky-queue.js';
+import type { EagerActivitySink } from './eager-activities.js';
 import { WorkflowRunCache } from './workflow-run-cache.js';
 import { WorkflowTaskHandler, type StickyBinding, type WorkflowTaskReport } from './workflow-task-handler.js';
 
@@ -31,6 +32,8 @@ export interface WorkflowWorkerDeps {
   sharedSticky?: StickyQueue;
   onFatal: (err: unknown) => void;
   onTaskDone?: (report: WorkflowTaskReport) => void;
+  /** The entity's activity side, for eager activity execution. */
+  eagerActivities?: EagerActivitySink;
   onPollEnd?: (gotTask: boolean) => void;
 }
 
@@ -78,6 +81,7 @@ export class WorkflowWorker {
       runCreate: deps.runCreate,
       serverSupportsSdkMetadata: deps.connection.systemInfo?.capabilities?.sdkMetadata ?? true,
       logger: deps.logger,
+      eagerActivities: deps.eagerActivities,
       onTaskDone: (r) => {
         if (r.outcome === 'completed') this.counts.completed++;
         else if (r.outcome === 'failed') this.counts.failed++;

@@ -179,8 +179,9 @@ function scheduleActivityCommand(a: proto.coresdk.workflow_commands.IScheduleAct
       startToCloseTimeout: a.startToCloseTimeout,
       heartbeatTimeout: a.heartbeatTimeout,
       retryPolicy: a.retryPolicy,
-      // Eager execution needs a slot reserved in this process's activity worker: not offered yet.
-      requestEagerExecution: false,
+      // Marks the command as *eligible* for eager execution (the code did not opt out); the task
+      // handler keeps the flag only where it reserved an activity slot (eager-activities.ts).
+      requestEagerExecution: !a.doNotEagerlyExecute,
       useWorkflowBuildId: useCompatibleVersion(a.versioningIntent, a.taskQueue, workflowTaskQueue),
       priority: a.priority,
     },

@@ -54,6 +54,8 @@ describe('workflows on our runtime, real server', () => {
       expect(await client.workflow.execute('hello', { taskQueue: w.taskQueue, workflowId: w.taskQueue, args: ['World'] })).toBe('Hello, World!');
       // The client can see the result before our answer's RPC returns: wait for the count.
       await waitFor(() => (w.entity.status().workflow?.completed ?? 0) >= 2, 5_000, 'two completed workflow tasks');
+      // The activity came back with the first task's answer (eager execution), not through a poll.
+      expect(w.entity.status().activity.eager).toBe(1);
     } finally {
       await w.close();
     }
