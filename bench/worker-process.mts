@@ -1,8 +1,11 @@
 /**
  * One worker in its own process, so the benchmark can compare RSS and CPU per worker:
  *   tsx bench/worker-process.mts <ours|official> <taskQueue> <address>
- * Prints READY once polling, then `RSS <bytes>` every 250 ms. Exits on SIGTERM after draining.
+ * Prints READY once polling. Each `sample` line on stdin runs a full GC (the process runs with
+ * --expose-gc) and answers `SAMPLE <rss bytes> <cpu µs>`, so RSS is read at comparable points
+ * rather than wherever the collector happened to be. Exits on SIGTERM after draining.
  */
+import { createInterface } from 'node:readline';
 import { NativeConnection, Worker, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { Connection } from '../core/connection/connection.js';
 import { WorkerEntity } from '../core/worker/worker-entity.js';
@@ -33,8 +36,13 @@ if (kind === 'official') {
   };
 }
 console.log('READY');
-const timer = setInterval(() => console.log(`RSS ${process.memoryUsage().rss}`), 250);
-process.on('SIGTERM', () => {
-  clearInterval(timer);
-  void stop().then(() => process.exit(0));
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line !== 'sample') return;
+  (globalThis as { gc?: () => void }).gc?.();
+  // Let freed pages settle before reading RSS.
+  setTimeout(() => {
+    const cpu = process.cpuUsage();
+    console.log(`SAMPLE ${process.memoryUsage().rss} ${cpu.user + cpu.system}`);
+  }, 200);
 });
+process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
