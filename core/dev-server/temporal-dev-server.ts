@@ -30,6 +30,8 @@ export interface DevServerOptions {
   dynamicConfig: Record<string, string | number | boolean>;
   /** Where the server's output goes; `ignore` drops it. */
   log: 'ignore' | 'inherit';
+  /** Frontend port; a free one when unset (set it to restart a server where clients expect it). */
+  port?: number;
 }
 
 export const devServerDefaults: DevServerOptions = {
@@ -111,7 +113,7 @@ export class TemporalDevServer {
   static async start(options: Partial<DevServerOptions> = {}): Promise<TemporalDevServer> {
     const opts = { ...devServerDefaults, ...options };
     const cli = await findOrInstallTemporalCli(opts.installDir);
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const uiPort = await freePort();
     const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error'];
     for (const ns of opts.namespaces) args.push('--namespace', ns);
