@@ -4,7 +4,7 @@
  * histories and ours must accept the official ones. Where timing cannot change it, both runtimes
  * must also write the same history shape (sequence of event types) for the same inputs.
  */
-import { Context } from '@temporalio/activity';
+import { scenarioActivities } from '../../fixtures/workflows/scenario-activities.js';
 import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -33,21 +33,7 @@ const modifiedScenariosPath = path.resolve(here, '../../fixtures/replay/modified
 /** Rejects on a non-zero exit, so a failing replay fails the test with its output. */
 const run = promisify(execFile);
 
-/** The activities of test/fixtures/workflows/scenario-workflows.ts, for both workers. */
-const activities = {
-  greet: async (name: string) => `Hello, ${name}!`,
-  slow: async (ms: number) => {
-    await Context.current().sleep(ms);
-    return 'slow done';
-  },
-  heartbeatForever: async () => {
-    const ctx = Context.current();
-    for (;;) {
-      ctx.heartbeat();
-      await ctx.sleep(100);
-    }
-  },
-};
+const activities = scenarioActivities;
 
 /** Drives one scenario on `taskQueue`; returns the handles of the workflows it ran (all finished). */
 type Scenario = (client: Client, taskQueue: string) => Promise<WorkflowHandle[]>;

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { scenarioActivities } from '../../fixtures/workflows/scenario-activities.js';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../../core/connection/connection.js';
@@ -13,20 +13,7 @@ let closeClient: () => Promise<void>;
 let connection: Connection;
 let sandbox: WorkflowSandbox;
 
-const activities = {
-  greet: async (name: string) => `Hello, ${name}!`,
-  slow: async (ms: number) => {
-    await Context.current().sleep(ms);
-    return 'slow done';
-  },
-  heartbeatForever: async () => {
-    const ctx = Context.current();
-    for (;;) {
-      ctx.heartbeat();
-      await ctx.sleep(100);
-    }
-  },
-};
+const activities = scenarioActivities;
 
 beforeAll(async () => {
   ({ client, close: closeClient } = await officialClient());
