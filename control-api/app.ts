@@ -47,7 +47,8 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S, what: string
 export function createControlApi(runtime: ControlledRuntime, options: ControlApiOptions = {}): Hono {
   const opts = { ...controlApiDefaults, ...options };
   const app = new Hono();
-  const openapi = openApiDocument({ basePath: opts.basePath });
+  // Built on first request: generating JSON Schema from zod costs start-up time nobody may need.
+  let openapi: ReturnType<typeof openApiDocument> | undefined;
 
   app.onError((err, c) => {
     const { status, body } = errorResponse(err);
@@ -73,7 +74,7 @@ export function createControlApi(runtime: ControlledRuntime, options: ControlApi
     if (!m) throw new ApiError('NO_METRICS', 'No metrics plugin with an exposition is loaded; load builtin:prometheus.');
     return c.body(m.body, 200, { 'content-type': m.contentType });
   });
-  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/openapi.json', (c) => c.json((openapi ??= openApiDocument({ basePath: opts.basePath }))));
 
   app.get('/workers', (c) => c.json({ workers: runtime.list() }));
   app.post('/workers', async (c) => {
