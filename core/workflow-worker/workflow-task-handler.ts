@@ -16,12 +16,15 @@ const Activation = coresdk.workflow_activation.WorkflowActivation;
 const Completion = coresdk.workflow_completion.WorkflowActivationCompletion;
 const FailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 const CommandType = temporal.api.enums.v1.CommandType;
-const TERMINAL = new Set([
-  CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
-  CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
-  CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
-  CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+/** Commands that close the run, and what the SDK metrics call that ending. */
+const TERMINAL = new Map<number, WorkflowOutcome>([
+  [CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, 'completed'],
+  [CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, 'failed'],
+  [CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION, 'canceled'],
+  [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, 'continue_as_new'],
 ]);
+
+export type WorkflowOutcome = 'completed' | 'failed' | 'canceled' | 'continue_as_new';
 
 /** What a handled workflow task reports to metrics hooks. */
 export interface WorkflowTaskReport {
@@ -30,6 +33,8 @@ export interface WorkflowTaskReport {
   outcome: 'completed' | 'failed' | 'query' | 'none';
   durationMs: number;
   cacheHit: boolean;
+  /** Set when the server accepted a command that closes the run. */
+  workflowOutcome?: WorkflowOutcome;
   error?: unknown;
 }
 
@@ -157,13 +162,15 @@ export class WorkflowTaskHandler {
       // The server refused our answer (e.g. new events arrived): our state is now behind.
       await this.evict(state.runId);
     }
-    const finished = outcome.kind === 'complete' && outcome.commands.some((c) => TERMINAL.has(c.commandType!));
+    const closing = outcome.kind === 'complete' ? outcome.commands.find((c) => TERMINAL.has(c.commandType!)) : undefined;
+    const finished = closing !== undefined;
+    const workflowOutcome = closing && report === 'completed' ? TERMINAL.get(closing.commandType!) : undefined;
     // With caching off (capacity 0) every run is dropped after its task and replayed next time.
     if (outcome.kind === 'fail' || finished || deps.cache.capacity === 0) {
       await this.evict(state.runId);
     }
     if (error && outcome.kind === 'fail') deps.logger.warn('Workflow task failed', { workflowType, runId: state.runId, error });
-    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, error });
+    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, error });
   }
 
   private async runActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome> {

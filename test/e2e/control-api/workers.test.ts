@@ -8,7 +8,7 @@ import { createControlApi } from '../../../control-api/app.js';
 import type { Runtime } from '../../../core/runtime/runtime.js';
 import { DbToken } from '../../fixtures/plugins/db-activities.js';
 import { calls as interceptedCalls } from '../../fixtures/plugins/recording-interceptor.js';
-import { startOfficialWorker } from '../../helpers/official-worker.js';
+import { fixtureWorkflowsPath, startOfficialWorker } from '../../helpers/official-worker.js';
 import { testRuntime, json } from '../../helpers/runtime.js';
 import { officialClient, uniqueTaskQueue, waitFor } from '../../helpers/temporal.js';
 
@@ -160,6 +160,25 @@ describe('control API on the real server', () => {
     } finally {
       await official.stop();
     }
+  });
+
+  it('GET /metrics counts workflow tasks and workflow endings of workflows run on our entity', async () => {
+    const taskQueue = uniqueTaskQueue('api-wf-metrics');
+    const { id } = await json(await post('/workers', { taskQueue, activityPlugins: ['echo'], interceptors: [], workflowsPath: fixtureWorkflowsPath }));
+    await Promise.all([...Array(3)].map((_, i) => run(taskQueue, 'echo', [i])));
+    await client.workflow.execute('failsWithApplicationFailure', { taskQueue, workflowId: `${taskQueue}-fail` }).catch(() => undefined);
+    // Counted once our answer's RPC returns, which the client may see after the result.
+    await waitFor(() => (runtime.get(id).tasks.workflow?.completed ?? 0) >= 7, 5_000, 'seven workflow tasks');
+    const text = await (await app.request('/metrics')).text();
+    // Summed over the workflow_type label (callActivity, failsWithApplicationFailure).
+    const value = (name: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) && l.includes(`task_queue="${taskQueue}"`))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    expect(value('temporal_workflow_completed')).toBe(3);
+    expect(value('temporal_workflow_failed')).toBe(1);
+    expect(value('temporal_workflow_task_execution_latency_count')).toBe(7);
   });
 
   it('readyz: 200 with a running entity; healthz always 200', async () => {
