@@ -47,7 +47,7 @@ export interface WorkerEntityStatus {
   taskQueue: string;
   identity: string;
   activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number; eager: number };
-  workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; cachedRuns: number; stickyQueue?: string };
+  workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; attachedQueries: number; cachedRuns: number; stickyQueue?: string };
   lastError?: { code: string; message: string };
 }
 

@@ -33,6 +33,8 @@ export interface WorkflowTaskReport {
   outcome: 'completed' | 'failed' | 'query' | 'none';
   durationMs: number;
   cacheHit: boolean;
+  /** Queries that came attached to the task and were answered with it. */
+  attachedQueries: number;
   /** Set when the server accepted a command that closes the run. */
   workflowOutcome?: WorkflowOutcome;
   error?: unknown;
@@ -170,7 +172,7 @@ export class WorkflowTaskHandler {
       await this.evict(state.runId);
     }
     if (error && outcome.kind === 'fail') deps.logger.warn('Workflow task failed', { workflowType, runId: state.runId, error });
-    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, error });
+    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error });
   }
 
   private async runActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome> {

@@ -52,7 +52,7 @@ export class WorkflowWorker {
   readonly cache: WorkflowRunCache;
   /** The sticky queue this entity polls itself (none when it shares the process's, or caches nothing). */
   readonly ownStickyQueue: string | undefined;
-  readonly counts = { completed: 0, failed: 0, queries: 0 };
+  readonly counts = { completed: 0, failed: 0, queries: 0, attachedQueries: 0 };
   private readonly handler: WorkflowTaskHandler;
   private readonly loops: PollLoop<Task>[] = [];
   private readonly shared: StickyQueue | undefined;
@@ -86,6 +86,7 @@ export class WorkflowWorker {
         if (r.outcome === 'completed') this.counts.completed++;
         else if (r.outcome === 'failed') this.counts.failed++;
         else if (r.outcome === 'query') this.counts.queries++;
+        this.counts.attachedQueries += r.attachedQueries;
         deps.onTaskDone?.(r);
       },
     });
