@@ -1,3 +1,4 @@
+import type { Payload } from '@temporalio/common';
 /**
  * Plugin contracts. A plugin module default-exports (or exports as `plugin`) one definition made
  * with {@link defineActivityPlugin}, {@link defineInterceptorPlugin} or {@link defineMetricsPlugin};
@@ -40,6 +41,8 @@ export interface ActivityPlugin {
 export interface ActivityExecuteInput {
   readonly info: Info;
   readonly args: unknown[];
+  /** Headers the workflow's outbound interceptors attached to the activity (e.g. trace context). */
+  readonly headers: Readonly<Record<string, Payload>>;
 }
 
 /** Runs around every activity; must call `next` (or throw). Mirrors the SDK's `ActivityInboundCallsInterceptor.execute`. */

@@ -6,6 +6,7 @@ import {
   ensureApplicationFailure,
   noopMetricMeter,
   type LoadedDataConverter,
+  type Payload,
 } from '@temporalio/common';
 import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
 import { encodeErrorToFailure, encodeToPayloads, encodeToPayload, decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
@@ -38,7 +39,7 @@ export interface ActivityExecutionDeps {
   throttle: HeartbeatThrottleOptions;
   logger: Logger;
   /** Runs around the user function (activity inbound interceptors). */
-  invoke?: (info: Info, fn: ActivityFunction, args: unknown[]) => Promise<unknown>;
+  invoke?: (info: Info, fn: ActivityFunction, args: unknown[], headers: Readonly<Record<string, Payload>>) => Promise<unknown>;
 }
 
 /** The result the worker reports to its listeners once the server has the answer. */
@@ -110,7 +111,7 @@ export class ActivityExecution {
       if (!fn) throw unknownActivity(info.activityType, deps.activities);
       const args = await decodeArrayFromPayloads(deps.dataConverter, task.input?.payloads);
       const result = await asyncLocalStorage.run(context, () =>
-        deps.invoke ? deps.invoke(info, fn, args) : Promise.resolve(fn(...args)),
+        deps.invoke ? deps.invoke(info, fn, args, (task.header?.fields ?? {}) as Record<string, Payload>) : Promise.resolve(fn(...args)),
       );
       clearTimeout(timeout);
       await throttle.flush();

@@ -11,7 +11,7 @@ import type { ActivityExecuteInput, InterceptorPlugin } from '../../plugins/cont
 export function composeActivityInvoke(plugins: readonly InterceptorPlugin[]): ActivityExecutionDeps['invoke'] {
   const inbound = plugins.filter((p) => p.activityInbound);
   if (!inbound.length) return undefined;
-  return (info, fn, args) => {
+  return (info, fn, args, headers) => {
     let next = (input: ActivityExecuteInput): Promise<unknown> => Promise.resolve(fn(...input.args));
     for (const p of [...inbound].reverse()) {
       const interceptor = p.activityInbound!(info);
@@ -19,7 +19,7 @@ export function composeActivityInvoke(plugins: readonly InterceptorPlugin[]): Ac
       const inner = next;
       next = (input) => interceptor.execute!(input, inner);
     }
-    return next({ info, args });
+    return next({ info, args, headers });
   };
 }
 

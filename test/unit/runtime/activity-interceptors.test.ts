@@ -21,9 +21,17 @@ describe('activity interceptors', () => {
       }),
     });
     const invoke = composeActivityInvoke([plugin('a'), { name: 'none' }, plugin('b', (args) => args.map((x) => (x as number) * 10))])!;
-    expect(await invoke(info, async (x: number) => x + 1, [4])).toBe(41);
+    expect(await invoke(info, async (x: number) => x + 1, [4], {})).toBe(41);
     expect(order).toEqual(['a>', 'b>', '<b', '<a']);
     expect(composeActivityInvoke([{ name: 'none' }])).toBeUndefined();
+  });
+
+  it('hands the activity headers to inbound interceptors', async () => {
+    const seen: unknown[] = [];
+    const trace = { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('"t-1"') };
+    const invoke = composeActivityInvoke([{ name: 'h', activityInbound: () => ({ execute: (input, next) => (seen.push(input.headers), next(input)) }) }])!;
+    await invoke(info, async () => 'ok', [], { traceparent: trace });
+    expect(seen).toEqual([{ traceparent: trace }]);
   });
 
   it('adds activity attributes, shaped by outbound interceptors, to lines logged inside an activity', () => {
