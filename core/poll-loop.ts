@@ -5,6 +5,8 @@ import { ServiceCallError } from './connection/connection.js';
 import type { Logger } from './logger.js';
 import type { Slots } from './slots.js';
 
+const noop = (): void => undefined;
+
 /** gRPC codes after which polling again cannot help: the entity fails. */
 const FATAL_CODES = new Set([grpc.status.NOT_FOUND, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
 
@@ -68,14 +70,17 @@ export class PollLoop<T> {
   /**
    * Stops polling for good; resolves when every poller has returned. Tasks keep running.
    *
-   * Polls still open get `graceMs` to end by themselves (the server ends them early after
-   * ShutdownWorker) before they are aborted locally: a poll cancelled by the client can race a
-   * task the server is handing to it, and that task would then wait for its timeout.
+   * A poll cancelled by the client can race a task the server is handing to it, and that task
+   * would then wait for its timeout. So open polls are ended by the server where it can: pass
+   * `serverEnding`, the ShutdownWorker call naming our instance key. We wait for it to be
+   * answered (the server then completes our polls empty), give the polls `graceMs` to come back,
+   * and only then abort what is still open locally (a server without that feature).
    */
-  async stopPolling(graceMs = 0): Promise<void> {
+  async stopPolling(graceMs = 0, serverEnding?: Promise<unknown>): Promise<void> {
     this.stopped = true;
     this.resumeGate?.open();
     const all = Promise.all(this.pollers);
+    if (serverEnding) await Promise.race([all, serverEnding.then(noop, noop)]);
     if (graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);

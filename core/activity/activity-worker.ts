@@ -117,9 +117,9 @@ export class ActivityWorker {
    * Stops polling, lets running activities finish within `graceMs`, then cancels the rest with
    * reason WORKER_SHUTDOWN. Resolves when every task taken has been answered.
    */
-  async drain(graceMs: number, pollGraceMs = 0): Promise<void> {
+  async drain(graceMs: number, pollGraceMs = 0, serverEnding?: Promise<unknown>): Promise<void> {
     this.accepting = false;
-    await this.loop.stopPolling(pollGraceMs);
+    await this.loop.stopPolling(pollGraceMs, serverEnding);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
     const done = await Promise.race([this.settled().then(() => 'settled' as const), graceOver]);

@@ -22,7 +22,7 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Long polls get `longPollTimeoutMs` and are never retried here: the poller owns their backoff. */
   longPoll?: boolean;
-  /** Retry on UNAVAILABLE / RESOURCE_EXHAUSTED. @default true for methods in {@link RETRY_SAFE_METHODS} */
+  /** Retry on UNAVAILABLE / RESOURCE_EXHAUSTED / DEADLINE_EXCEEDED. @default true for methods in {@link RETRY_SAFE_METHODS} */
   retry?: boolean;
   signal?: AbortSignal;
 }
@@ -42,7 +42,10 @@ export class ServiceCallError extends RuntimeError {
   }
 }
 
-const RETRYABLE_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED]);
+// DEADLINE_EXCEEDED too: only calls in RETRY_SAFE_METHODS are retried, and a task answer that
+// did land the first time is refused the second time with NOT_FOUND, which callers ignore. A busy
+// server must not turn a slow answer into a lost one (the task would wait for its timeout).
+const RETRYABLE_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED]);
 
 /**
  * Calls safe to repeat after UNAVAILABLE: reads, and task answers (the server rejects a second

@@ -193,8 +193,8 @@ export class WorkerEntity {
       await this.workflowWorker?.detachSticky();
       const shutdown = this.shutdownWorkerCall();
       await Promise.all([
-        this.activityWorker.drain(graceMs, POLL_SHUTDOWN_GRACE_MS),
-        this.workflowWorker?.stopPolling(POLL_SHUTDOWN_GRACE_MS).then(() => this.workflowWorker?.drain()),
+        this.activityWorker.drain(graceMs, POLL_SHUTDOWN_GRACE_MS, shutdown),
+        this.workflowWorker?.stopPolling(POLL_SHUTDOWN_GRACE_MS, shutdown).then(() => this.workflowWorker?.drain()),
         shutdown,
       ]);
       // A workflow task finishing during the drain may have been handed eager activities
@@ -244,7 +244,7 @@ export class WorkerEntity {
         workerInstanceKey: this.workerInstanceKey,
         taskQueue: this.taskQueue,
         taskQueueTypes: types,
-      });
+      }, { retry: false });
     } catch (err) {
       this.logger.warn('ShutdownWorker failed; open polls will be aborted locally', { error: err });
     }

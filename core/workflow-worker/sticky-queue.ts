@@ -169,7 +169,7 @@ export class StickyQueue {
           workerInstanceKey: this.workerInstanceKey,
         })
         .catch((error: unknown) => this.opts.logger.warn('ShutdownWorker for the shared sticky queue failed', { stickyQueue: gen.name, error }));
-      await Promise.all([gen.loop.stopPolling(POLL_SHUTDOWN_GRACE_MS), shutdown]);
+      await gen.loop.stopPolling(POLL_SHUTDOWN_GRACE_MS, shutdown);
       await gen.loop.settled();
     })();
     this.stopping.add(done);
