@@ -32,6 +32,7 @@ export const cliConfigSchema = z
       .strict()
       .optional(),
     drainGraceMs: z.number().int().min(0).optional(),
+    sandbox: runtimeInputSchema.shape.sandbox,
     plugins: z.array(pluginRefSchema).optional(),
     workers: z.array(workerSpecSchema).optional(),
   })

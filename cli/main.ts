@@ -54,6 +54,7 @@ async function main(): Promise<number | undefined> {
       namespace: values.namespace ?? config.temporal?.namespace ?? 'default',
       connection: config.temporal?.connection ?? {},
       ...(config.drainGraceMs !== undefined ? { drainGraceMs: config.drainGraceMs } : {}),
+      ...(config.sandbox ? { sandbox: config.sandbox } : {}),
       plugins: config.plugins ?? [],
       baseDir,
     },

@@ -132,6 +132,11 @@ export class WorkflowSandbox {
     this.#forgetLost(result?.lostRuns, `disposing run '${runId}' broke the context they shared with it`);
   }
 
+  /** The options in force, defaults applied. */
+  get settings(): Readonly<CompiledSandboxOptions> {
+    return this.#options;
+  }
+
   /** Number of runs currently cached across all threads. */
   runsCached(): number {
     return this.#pins.size;

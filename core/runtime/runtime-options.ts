@@ -22,6 +22,16 @@ export interface RuntimeOptions {
   baseDir: string;
   /** One sticky queue per namespace for every entity with workflows (docs/sticky-queues.md). */
   stickyQueue: StickyQueueRuntimeOptions;
+  /** The workflow sandbox shared by every entity (docs/workflows.md); unset fields take the sandbox's defaults. */
+  sandbox: SandboxRuntimeOptions;
+}
+
+/** The serialisable part of the sandbox's options (see `SandboxOptions` in sandbox/options.ts for the defaults). */
+export interface SandboxRuntimeOptions {
+  threads?: number;
+  maxOldGenerationSizeMb?: number;
+  deadlockTimeoutMs?: number;
+  isolation?: 'shared-context' | 'context-per-run';
 }
 
 export interface StickyQueueRuntimeOptions {
@@ -42,6 +52,7 @@ export const runtimeDefaults: Omit<RuntimeOptions, 'address'> = {
   pluginLoadTimeoutMs: 10_000,
   baseDir: process.cwd(),
   stickyQueue: { shared: true, pollers: 8, maxConcurrentTaskExecutions: 100 },
+  sandbox: {},
 };
 
 /** What callers may pass. */
@@ -62,6 +73,15 @@ export const runtimeInputSchema = z
       .partial()
       .strict()
       .refine((o) => (o.maxConcurrentTaskExecutions ?? 100) >= (o.pollers ?? 8), 'maxConcurrentTaskExecutions must be at least pollers: each poll holds a slot'),
+    sandbox: z
+      .object({
+        threads: z.number().int().positive().max(256),
+        maxOldGenerationSizeMb: z.number().int().min(16),
+        deadlockTimeoutMs: z.number().int().positive(),
+        isolation: z.enum(['shared-context', 'context-per-run']),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();

@@ -320,11 +320,17 @@ export class Runtime {
     return q;
   }
 
+  /** The workflow sandbox's settings, once a worker with workflows has created it. */
+  async sandboxSettings(): Promise<WorkflowSandbox['settings'] | undefined> {
+    const sandbox = this.deps.sandbox ?? (await this.ownSandbox);
+    return sandbox?.settings;
+  }
+
   /** The sandbox every entity shares: the host's, or one created on first need. */
   private sharedSandbox(): Promise<WorkflowSandbox> {
     if (this.deps.sandbox) return Promise.resolve(this.deps.sandbox);
     if (!this.ownSandbox) {
-      this.ownSandbox = WorkflowSandbox.create();
+      this.ownSandbox = WorkflowSandbox.create(this.options.sandbox);
       this.ownSandbox.catch(() => (this.ownSandbox = undefined));
     }
     return this.ownSandbox;

@@ -26,6 +26,8 @@ describe('CLI config file', () => {
     [{ workers: [{ taskQueue: 'q', limits: { maxConcurrentActivityTaskExecutions: 0 } }] }, 'config.workers.0.limits.maxConcurrentActivityTaskExecutions: must be > 0'],
     [{ plugins: [{ module: '' }] }, 'config.plugins.0.module: must name a module'],
     [{ drainGrace: 5 }, 'config: Unrecognized key: "drainGrace"'],
+    [{ sandbox: { isolation: 'none' } }, 'config.sandbox.isolation'],
+    [{ sandbox: { threads: 0 } }, 'config.sandbox.threads'],
   ])('%j is refused with a message naming the field', (raw, message) => {
     expect(() => readConfigFile(write(JSON.stringify(raw)))).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) }));
   });
