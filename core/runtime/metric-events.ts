@@ -34,6 +34,8 @@ export type RuntimeMetricEvent =
       readonly executionMs: number;
       /** The run was in the sticky cache. */
       readonly cacheHit: boolean;
+      /** Server-side wait before a poller took the task. */
+      readonly scheduleToStartMs?: number;
     })
   | (WorkerLabels & {
       readonly type: 'workflow_done';

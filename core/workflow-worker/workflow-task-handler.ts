@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import { coresdk, temporal } from '../connection/proto.js';
-import { msNumberToTs } from '@temporalio/common/lib/time.js';
+import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { RuntimeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { WorkflowRunState, type WorkflowTaskOutcome } from '../workflow/index.js';
@@ -33,6 +33,8 @@ export interface WorkflowTaskReport {
   outcome: 'completed' | 'failed' | 'query' | 'none';
   durationMs: number;
   cacheHit: boolean;
+  /** From the server scheduling the task to a poller receiving it (server clock), when known. */
+  scheduleToStartMs?: number;
   /** Queries that came attached to the task and were answered with it. */
   attachedQueries: number;
   /** Set when the server accepted a command that closes the run. */
@@ -172,7 +174,7 @@ export class WorkflowTaskHandler {
       await this.evict(state.runId);
     }
     if (error && outcome.kind === 'fail') deps.logger.warn('Workflow task failed', { workflowType, runId: state.runId, error });
-    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error });
+    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error });
   }
 
   private async runActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome> {
@@ -249,6 +251,11 @@ export class WorkflowTaskHandler {
 
 function runIdOf(task: Task): string {
   return task.workflowExecution?.runId ?? '';
+}
+
+function scheduleToStartMs(task: Task): number | undefined {
+  if (!task.scheduledTime || !task.startedTime) return undefined;
+  return Math.max(0, tsToMs(task.startedTime) - tsToMs(task.scheduledTime));
 }
 
 function failOutcome(err: unknown): Extract<WorkflowTaskOutcome, { kind: 'fail' }> {

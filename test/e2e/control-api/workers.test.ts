@@ -179,6 +179,7 @@ describe('control API on the real server', () => {
     expect(value('temporal_workflow_completed')).toBe(3);
     expect(value('temporal_workflow_failed')).toBe(1);
     expect(value('temporal_workflow_task_execution_latency_count')).toBe(7);
+    expect(value('temporal_workflow_task_schedule_to_start_latency_count')).toBe(7);
   });
 
   it('readyz: 200 with a running entity; healthz always 200', async () => {
