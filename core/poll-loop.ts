@@ -7,6 +7,15 @@ import type { Slots } from './slots.js';
 
 const noop = (): void => undefined;
 
+/** Wraps `fn` so it runs at most once; every call gets the first call's promise. */
+export function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
+}
+
+/** After the server was asked to end our polls, how long they get before a local abort. */
+export const ABORT_GRACE_MS = 3_000;
+
 /** gRPC codes after which polling again cannot help: the entity fails. */
 const FATAL_CODES = new Set([grpc.status.NOT_FOUND, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
 
@@ -68,23 +77,31 @@ export class PollLoop<T> {
   }
 
   /**
-   * Stops polling for good; resolves when every poller has returned. Tasks keep running.
+   * Stops polling for good; resolves when every poller has returned. Tasks keep running, and a
+   * task a closing poll still brings back is run too.
    *
-   * A poll cancelled by the client can race a task the server is handing to it, and that task
-   * would then wait for its timeout. So open polls are ended by the server where it can: pass
-   * `serverEnding`, the ShutdownWorker call naming our instance key. We wait for it to be
-   * answered (the server then completes our polls empty), give the polls `graceMs` to come back,
-   * and only then abort what is still open locally (a server without that feature).
+   * Ending a long poll early can lose a task: if the server is handing a task to the poll at
+   * that moment (it has already recorded it as started), the task waits for its timeout. That is
+   * true of a client-side cancel and, as measured here, of the server's own ShutdownWorker
+   * cancellation too. So open polls first get `naturalEndMs` to end by themselves (at once while
+   * the queue has a backlog, after the server's long-poll interval when it is idle). Only then
+   * are the stragglers ended: by the server through `cancelOpenPolls` (ShutdownWorker with our
+   * instance key), and after a further {@link ABORT_GRACE_MS} by a local abort.
    */
-  async stopPolling(graceMs = 0, serverEnding?: Promise<unknown>): Promise<void> {
+  async stopPolling(naturalEndMs = 0, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
     this.stopped = true;
     this.resumeGate?.open();
-    const all = Promise.all(this.pollers);
-    if (serverEnding) await Promise.race([all, serverEnding.then(noop, noop)]);
-    if (graceMs > 0) {
+    let ended = false;
+    const all = Promise.all(this.pollers).then(() => void (ended = true));
+    const within = async (ms: number) => {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, ms)))]);
       clearTimeout(timer);
+    };
+    if (naturalEndMs > 0) await within(naturalEndMs);
+    if (!ended && cancelOpenPolls) {
+      await Promise.race([all, cancelOpenPolls().then(noop, noop)]);
+      if (!ended) await within(ABORT_GRACE_MS);
     }
     this.pollAbort.abort(new Error('stopped'));
     await all;
@@ -112,6 +129,11 @@ export class PollLoop<T> {
         await slots.acquire(signal);
       } catch {
         continue; // paused or stopped while waiting for a slot
+      }
+      // A slot freed after stop (or pause) must not start a new poll.
+      if (this.stopped || this.resumeGate) {
+        slots.release();
+        continue;
       }
       let task: T | undefined;
       try {

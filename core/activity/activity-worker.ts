@@ -114,14 +114,17 @@ export class ActivityWorker {
   }
 
   /**
-   * Stops polling, lets running activities finish within `graceMs`, then cancels the rest with
-   * reason WORKER_SHUTDOWN. Resolves when every task taken has been answered.
+   * Stops polling (open polls may still bring tasks, which run), lets running activities finish
+   * within `graceMs`, then cancels the rest with reason WORKER_SHUTDOWN. Resolves when every task
+   * taken has been answered.
    */
-  async drain(graceMs: number, pollGraceMs = 0, serverEnding?: Promise<unknown>): Promise<void> {
+  async drain(graceMs: number, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
     this.accepting = false;
-    await this.loop.stopPolling(pollGraceMs, serverEnding);
+    const deadline = performance.now() + graceMs;
+    // Open polls may end by themselves within the grace (see PollLoop.stopPolling).
+    await this.loop.stopPolling(graceMs, cancelOpenPolls);
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
+    const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), Math.max(0, deadline - performance.now()))));
     const done = await Promise.race([this.settled().then(() => 'settled' as const), graceOver]);
     clearTimeout(timer);
     if (done === 'grace') {

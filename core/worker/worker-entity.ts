@@ -8,6 +8,7 @@ import { RuntimeError } from '../errors.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
+import { once } from '../poll-loop.js';
 import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
 import { bundleWorkflowCode } from '../../sandbox/bundler.js';
@@ -15,8 +16,12 @@ import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
 
-/** How long open polls may take to end by themselves after ShutdownWorker before we abort them. */
-const POLL_SHUTDOWN_GRACE_MS = 3_000;
+/**
+ * How long open workflow polls may take to end by themselves before ShutdownWorker ends them. A
+ * workflow task lost to that race is retried after its (10 s) task timeout, not the activity's
+ * start-to-close, so the wait is shorter than the activity side's (the whole drain grace).
+ */
+const WORKFLOW_POLL_NATURAL_END_MS = 5_000;
 
 /** Services an entity borrows from its runtime (or from the caller, when used alone). */
 export interface WorkerEntityDeps {
@@ -191,12 +196,15 @@ export class WorkerEntity {
     this.draining = (async () => {
       // Leave the shared sticky queue first, so no task of ours is routed here while we go.
       await this.workflowWorker?.detachSticky();
-      const shutdown = this.shutdownWorkerCall();
+      // Open polls get the grace to end by themselves (cancelling one can lose the task it is
+      // being handed, see PollLoop.stopPolling); ShutdownWorker ends the stragglers, and is sent
+      // in any case so the server forgets our sticky queue and pollers at once.
+      const shutdown = once(() => this.shutdownWorkerCall());
       await Promise.all([
-        this.activityWorker.drain(graceMs, POLL_SHUTDOWN_GRACE_MS, shutdown),
-        this.workflowWorker?.stopPolling(POLL_SHUTDOWN_GRACE_MS, shutdown).then(() => this.workflowWorker?.drain()),
-        shutdown,
+        this.activityWorker.drain(graceMs, shutdown),
+        this.workflowWorker?.stopPolling(Math.min(graceMs, WORKFLOW_POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain()),
       ]);
+      await shutdown();
       // A workflow task finishing during the drain may have been handed eager activities
       // (slots reserved before the drain began): they get the same grace.
       if (this.activityWorker.inFlight) await this.activityWorker.drain(graceMs);

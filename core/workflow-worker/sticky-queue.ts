@@ -4,7 +4,7 @@ import { ServiceCallError, type Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
 import { IllegalStateError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { PollLoop } from '../poll-loop.js';
+import { once, PollLoop } from '../poll-loop.js';
 import { Slots } from '../slots.js';
 import { StickyRouter, type StickyTarget } from './sticky-router.js';
 
@@ -160,7 +160,7 @@ export class StickyQueue {
     if (!gen) return;
     this.current = undefined;
     const done = (async () => {
-      const shutdown = this.opts.connection
+      const shutdown = once(() => this.opts.connection
         .call('shutdownWorker', {
           namespace: this.opts.connection.namespace,
           identity: this.opts.identity,
@@ -168,8 +168,10 @@ export class StickyQueue {
           stickyTaskQueue: gen.name,
           workerInstanceKey: this.workerInstanceKey,
         })
-        .catch((error: unknown) => this.opts.logger.warn('ShutdownWorker for the shared sticky queue failed', { stickyQueue: gen.name, error }));
+        .catch((error: unknown) => this.opts.logger.warn('ShutdownWorker for the shared sticky queue failed', { stickyQueue: gen.name, error })));
       await gen.loop.stopPolling(POLL_SHUTDOWN_GRACE_MS, shutdown);
+      // Also when the polls ended by themselves: the server forgets the queue at once.
+      await shutdown();
       await gen.loop.settled();
     })();
     this.stopping.add(done);

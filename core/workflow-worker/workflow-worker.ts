@@ -137,8 +137,8 @@ export class WorkflowWorker {
   }
 
   /** Stops polling (after `pollGraceMs` the polls still open are aborted locally). */
-  async stopPolling(pollGraceMs: number, serverEnding?: Promise<unknown>): Promise<void> {
-    await Promise.all(this.loops.map((l) => l.stopPolling(pollGraceMs, serverEnding)));
+  async stopPolling(naturalEndMs: number, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.stopPolling(naturalEndMs, cancelOpenPolls)));
   }
 
   /**

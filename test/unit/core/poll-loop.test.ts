@@ -34,35 +34,48 @@ function fakeServer() {
   };
 }
 
-describe('PollLoop', () => {
-  it('stopPolling waits for the server to end open polls instead of cancelling them', async () => {
+describe('PollLoop.stopPolling', () => {
+  const make = (server: ReturnType<typeof fakeServer>, handled: string[] = []) =>
+    new PollLoop<string>({ name: 't', pollers: 3, slots: new Slots(5), poll: server.poll, handle: async (t) => void handled.push(t), onFatal: noop, backoff: connectionDefaults.retry, logger });
+
+  it('lets open polls end by themselves and runs the task a closing poll brings; nothing is cancelled', async () => {
     const server = fakeServer();
     const handled: string[] = [];
-    const loop = new PollLoop<string>({ name: 't', pollers: 3, slots: new Slots(5), poll: server.poll, handle: async (t) => void handled.push(t), onFatal: noop, backoff: connectionDefaults.retry, logger });
+    const loop = make(server, handled);
     loop.start();
     await new Promise((r) => setTimeout(r, 10));
-    let ack!: () => void;
-    const shutdownAnswered = new Promise<void>((r) => (ack = r));
-    // No grace at all: only the server's answer may end the wait.
-    const stopped = loop.stopPolling(0, shutdownAnswered);
+    let cancelAsked = false;
+    const stopped = loop.stopPolling(5_000, async () => void (cancelAsked = true));
     await new Promise((r) => setTimeout(r, 10));
-    // A task the server hands out while the shutdown is in flight is still taken and run; then
-    // the server ends the other polls and answers ShutdownWorker.
     server.give('late-task');
     server.endAll();
-    ack();
     await stopped;
     await loop.settled();
-    expect(server.aborted()).toBe(0);
     expect(handled).toEqual(['late-task']);
+    expect(cancelAsked).toBe(false);
+    expect(server.aborted()).toBe(0);
   });
 
-  it('aborts polls still open after the grace (a server that cannot end them)', async () => {
+  it('after the natural window, asks the server to end the stragglers before any local abort', async () => {
     const server = fakeServer();
-    const loop = new PollLoop<string>({ name: 't', pollers: 2, slots: new Slots(5), poll: server.poll, handle: async () => undefined, onFatal: noop, backoff: connectionDefaults.retry, logger });
+    const loop = make(server);
     loop.start();
     await new Promise((r) => setTimeout(r, 10));
-    await loop.stopPolling(50, Promise.resolve());
-    expect(server.aborted()).toBe(2);
+    let cancelAsked = 0;
+    await loop.stopPolling(20, async () => {
+      cancelAsked++;
+      server.endAll();
+    });
+    expect(cancelAsked).toBe(1);
+    expect(server.aborted()).toBe(0);
+  });
+
+  it('aborts locally what a server that cannot end polls leaves open', async () => {
+    const server = fakeServer();
+    const loop = make(server);
+    loop.start();
+    await new Promise((r) => setTimeout(r, 10));
+    await loop.stopPolling(10, async () => undefined);
+    expect(server.aborted()).toBe(3);
   });
 });
