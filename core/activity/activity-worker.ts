@@ -118,11 +118,11 @@ export class ActivityWorker {
    * within `graceMs`, then cancels the rest with reason WORKER_SHUTDOWN. Resolves when every task
    * taken has been answered.
    */
-  async drain(graceMs: number, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
+  async drain(graceMs: number, cancelOpenPolls?: () => Promise<unknown>, pollNaturalEndMs = graceMs): Promise<void> {
     this.accepting = false;
     const deadline = performance.now() + graceMs;
-    // Open polls may end by themselves within the grace (see PollLoop.stopPolling).
-    await this.loop.stopPolling(graceMs, cancelOpenPolls);
+    // Open polls may end by themselves first (see PollLoop.stopPolling), within the grace.
+    await this.loop.stopPolling(Math.min(graceMs, pollNaturalEndMs), cancelOpenPolls);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), Math.max(0, deadline - performance.now()))));
     const done = await Promise.race([this.settled().then(() => 'settled' as const), graceOver]);

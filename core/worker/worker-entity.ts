@@ -17,11 +17,12 @@ import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, 
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
 
 /**
- * How long open workflow polls may take to end by themselves before ShutdownWorker ends them. A
- * workflow task lost to that race is retried after its (10 s) task timeout, not the activity's
- * start-to-close, so the wait is shorter than the activity side's (the whole drain grace).
+ * How long open polls may take to end by themselves before ShutdownWorker ends them. On a queue
+ * with work, polls come back at once (with tasks, which still run), so the race of ending a poll
+ * that is being handed a task is avoided where it happened; only idle polls remain, and for those
+ * a stock server's long poll (60 s) is too long a drain. Bounded by the drain grace too.
  */
-const WORKFLOW_POLL_NATURAL_END_MS = 5_000;
+const POLL_NATURAL_END_MS = 5_000;
 
 /** Services an entity borrows from its runtime (or from the caller, when used alone). */
 export interface WorkerEntityDeps {
@@ -196,13 +197,13 @@ export class WorkerEntity {
     this.draining = (async () => {
       // Leave the shared sticky queue first, so no task of ours is routed here while we go.
       await this.workflowWorker?.detachSticky();
-      // Open polls get the grace to end by themselves (cancelling one can lose the task it is
-      // being handed, see PollLoop.stopPolling); ShutdownWorker ends the stragglers, and is sent
-      // in any case so the server forgets our sticky queue and pollers at once.
+      // Open polls first get a moment to end by themselves (cancelling one can lose the task it
+      // is being handed, see PollLoop.stopPolling); ShutdownWorker ends the stragglers, and is
+      // sent in any case so the server forgets our sticky queue and pollers at once.
       const shutdown = once(() => this.shutdownWorkerCall());
       await Promise.all([
-        this.activityWorker.drain(graceMs, shutdown),
-        this.workflowWorker?.stopPolling(Math.min(graceMs, WORKFLOW_POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain()),
+        this.activityWorker.drain(graceMs, shutdown, POLL_NATURAL_END_MS),
+        this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain()),
       ]);
       await shutdown();
       // A workflow task finishing during the drain may have been handed eager activities
