@@ -4,6 +4,18 @@ export type { Logger, LogLevel, LogMetadata };
 
 const ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
+/** A full {@link Logger} whose level methods all go through one `log` function. */
+export function loggerFrom(log: (level: LogLevel, message: string, meta?: LogMetadata) => void): Logger {
+  return {
+    log,
+    trace: (m, meta) => log('TRACE', m, meta),
+    debug: (m, meta) => log('DEBUG', m, meta),
+    info: (m, meta) => log('INFO', m, meta),
+    warn: (m, meta) => log('WARN', m, meta),
+    error: (m, meta) => log('ERROR', m, meta),
+  };
+}
+
 /**
  * A JSON-lines logger on stderr. The runtime takes any {@link Logger} (the `@temporalio/common`
  * interface, so a host can pass the one it already uses); this is only the default.

@@ -1,6 +1,6 @@
 import { asyncLocalStorage, type Info } from '@temporalio/activity';
 import type { ActivityExecutionDeps } from '../activity/activity-execution.js';
-import type { Logger, LogLevel, LogMetadata } from '../logger.js';
+import { loggerFrom, type Logger } from '../logger.js';
 import type { ActivityExecuteInput, InterceptorPlugin } from '../../plugins/contracts.js';
 
 /**
@@ -54,16 +54,8 @@ export function activityAwareLogger(base: Logger, plugins: readonly InterceptorP
     }
     return next(activityLogAttributes(info));
   };
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
+  return loggerFrom((level, message, meta) => {
     const ctx = asyncLocalStorage.getStore() as { info?: Info } | undefined;
     base.log(level, message, ctx?.info ? { ...attributes(ctx.info), ...meta } : meta);
-  };
-  return {
-    log,
-    trace: (m, meta) => log('TRACE', m, meta),
-    debug: (m, meta) => log('DEBUG', m, meta),
-    info: (m, meta) => log('INFO', m, meta),
-    warn: (m, meta) => log('WARN', m, meta),
-    error: (m, meta) => log('ERROR', m, meta),
-  };
+  });
 }

@@ -9,7 +9,7 @@ import type { LoadedDataConverter } from '@temporalio/common';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
 import { ConfigError } from '../errors.js';
-import type { Logger, LogMetadata } from '../logger.js';
+import { loggerFrom, type Logger, type LogMetadata } from '../logger.js';
 import { WorkerEntity, type WorkerEntityDeps } from '../worker/worker-entity.js';
 import { workerEntityInputSchema, type WorkerEntityInput } from '../worker/worker-entity-options.js';
 import type { InterceptorPlugin } from '../../plugins/contracts.js';
@@ -162,13 +162,5 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
 
 /** A logger that adds `meta` to every line, for any {@link Logger}. */
 export function withMeta(base: Logger, meta: LogMetadata): Logger {
-  const log = (level: Parameters<Logger['log']>[0], message: string, m?: LogMetadata) => base.log(level, message, { ...meta, ...m });
-  return {
-    log,
-    trace: (m, x) => log('TRACE', m, x),
-    debug: (m, x) => log('DEBUG', m, x),
-    info: (m, x) => log('INFO', m, x),
-    warn: (m, x) => log('WARN', m, x),
-    error: (m, x) => log('ERROR', m, x),
-  };
+  return loggerFrom((level, message, m) => base.log(level, message, { ...meta, ...m }));
 }

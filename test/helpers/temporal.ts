@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { Client, Connection as ClientConnection } from '@temporalio/client';
 import { Connection } from '../../core/connection/connection.js';
 
@@ -31,4 +31,23 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * The official client and our own connection for one test file, opened before its tests and
+ * closed after them. Read them as `server.client` / `server.connection` inside tests.
+ */
+export function useServer(): { readonly client: Client; readonly connection: Connection } {
+  const ctx = {} as { client: Client; connection: Connection; close?: () => Promise<void> };
+  beforeAll(async () => {
+    const official = await officialClient();
+    ctx.client = official.client;
+    ctx.close = official.close;
+    ctx.connection = await ourConnection();
+  });
+  afterAll(async () => {
+    await ctx.close?.();
+    await ctx.connection?.close();
+  });
+  return ctx;
 }

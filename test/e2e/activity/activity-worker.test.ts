@@ -1,25 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@temporalio/client';
-import type { Connection } from '../../../core/connection/connection.js';
+import { describe, expect, it } from 'vitest';
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
 import type { ActivityFunction } from '../../../core/activity/activity-execution.js';
-import { officialClient, ourConnection, uniqueTaskQueue, waitFor } from '../../helpers/temporal.js';
+import { uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
 
-let client: Client;
-let closeClient: () => Promise<void>;
-let connection: Connection;
+const server = useServer();
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await officialClient());
-  connection = await ourConnection();
-});
-afterAll(async () => {
-  await closeClient?.();
-  await connection?.close();
-});
 
 /** Our entity runs the activities, the official worker the workflows, on a fresh task queue. */
 async function withWorkers<T>(
@@ -29,10 +17,10 @@ async function withWorkers<T>(
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('act');
   const official = await startOfficialWorker(taskQueue);
-  const entity = new WorkerEntity({ taskQueue, activities, ...entityOptions }, { connection });
+  const entity = new WorkerEntity({ taskQueue, activities, ...entityOptions }, { connection: server.connection });
   await entity.start();
   try {
-    const run = (wf: string, args: unknown[]) => client.workflow.execute(wf, { taskQueue, workflowId: `${taskQueue}-${Math.random()}`, args });
+    const run = (wf: string, args: unknown[]) => server.client.workflow.execute(wf, { taskQueue, workflowId: `${taskQueue}-${Math.random()}`, args });
     return await body({ taskQueue, entity, run });
   } finally {
     await entity.close();
@@ -176,10 +164,10 @@ describe('activity tasks on the real server', () => {
       await new Promise((r) => setTimeout(r, ms));
       return 'done';
     };
-    const first = new WorkerEntity({ taskQueue, activities: { work }, maxConcurrentActivityTaskExecutions: 4 }, { connection });
+    const first = new WorkerEntity({ taskQueue, activities: { work }, maxConcurrentActivityTaskExecutions: 4 }, { connection: server.connection });
     await first.start();
     const handles = await Promise.all(
-      Array.from({ length: 3 }, (_, i) => client.workflow.start('fanOut', { taskQueue, workflowId: `${taskQueue}-${i}`, args: ['work', 4, [800]] })),
+      Array.from({ length: 3 }, (_, i) => server.client.workflow.start('fanOut', { taskQueue, workflowId: `${taskQueue}-${i}`, args: ['work', 4, [800]] })),
     );
     await waitFor(() => first.status().activity.slotsUsed === 4, 20_000, 'four activities in flight');
     await first.drain({ graceMs: 10_000 });
@@ -187,7 +175,7 @@ describe('activity tasks on the real server', () => {
     expect(first.status().activity).toMatchObject({ completed: 4, failed: 0, slotsUsed: 0 });
     const startedAtDrain = started;
     // A second entity picks up what the first never took.
-    const second = new WorkerEntity({ taskQueue, activities: { work } }, { connection });
+    const second = new WorkerEntity({ taskQueue, activities: { work } }, { connection: server.connection });
     await second.start();
     try {
       for (const h of handles) expect(await h.result()).toBe(4);
@@ -213,14 +201,14 @@ describe('activity tasks on the real server', () => {
       }
       return ctx.info.attempt;
     };
-    const first = new WorkerEntity({ taskQueue, activities: { stubborn } }, { connection });
+    const first = new WorkerEntity({ taskQueue, activities: { stubborn } }, { connection: server.connection });
     await first.start();
-    const handle = await client.workflow.start('callActivity', { taskQueue, workflowId: taskQueue, args: ['stubborn', [], { startToCloseTimeout: '60s', retry: { initialInterval: '50ms' } }] });
+    const handle = await server.client.workflow.start('callActivity', { taskQueue, workflowId: taskQueue, args: ['stubborn', [], { startToCloseTimeout: '60s', retry: { initialInterval: '50ms' } }] });
     await waitFor(() => first.status().activity.slotsUsed === 1, 20_000, 'activity in flight');
     await first.drain({ graceMs: 100 });
     expect(reasons).toEqual(['WORKER_SHUTDOWN']);
     expect(first.status().activity.failed).toBe(1);
-    const second = new WorkerEntity({ taskQueue, activities: { stubborn } }, { connection });
+    const second = new WorkerEntity({ taskQueue, activities: { stubborn } }, { connection: server.connection });
     await second.start();
     try {
       expect(await handle.result()).toBe(2);

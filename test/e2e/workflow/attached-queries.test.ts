@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Client } from '@temporalio/client';
-import type { Connection } from '../../../core/connection/connection.js';
+import { expect, it } from 'vitest';
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import { fixtureWorkflowsPath } from '../../helpers/official-worker.js';
-import { officialClient, ourConnection, uniqueTaskQueue } from '../../helpers/temporal.js';
+import { uniqueTaskQueue, useServer } from '../../helpers/temporal.js';
 
-let client: Client;
-let closeClient: () => Promise<void>;
-let connection: Connection;
-beforeAll(async () => {
-  ({ client, close: closeClient } = await officialClient());
-  connection = await ourConnection();
-});
-afterAll(async () => {
-  await closeClient?.();
-  await connection?.close();
-});
+const server = useServer();
 
 it('a query sent while a workflow task runs comes attached to the next task and is answered with it', async () => {
   const taskQueue = uniqueTaskQueue('attached');
   // A generous deadlock timeout: the busy task must stay a busy task on a loaded machine.
   const sandbox = await WorkflowSandbox.create({ threads: 1, deadlockTimeoutMs: 15_000 });
-  const entity = new WorkerEntity({ taskQueue, workflowsPath: fixtureWorkflowsPath }, { connection, sandbox });
+  const entity = new WorkerEntity({ taskQueue, workflowsPath: fixtureWorkflowsPath }, { connection: server.connection, sandbox });
   await entity.start();
   try {
-    const h = await client.workflow.start('busyOnSignal', { taskQueue, workflowId: taskQueue });
+    const h = await server.client.workflow.start('busyOnSignal', { taskQueue, workflowId: taskQueue });
     expect(await h.query('handled')).toBe(0);
     // The first signal keeps its task busy for a few hundred ms. A second signal meanwhile makes
     // the server schedule another task as soon as that one completes, and a query sent meanwhile
