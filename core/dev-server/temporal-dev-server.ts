@@ -26,6 +26,8 @@ export interface DevServerOptions {
   namespaces: string[];
   /** How long to wait for GetSystemInfo to answer. */
   startTimeoutMs: number;
+  /** Custom search attributes registered at start (`name` → type, e.g. `Keyword`, `Int`). */
+  searchAttributes: Record<string, string>;
   /** Extra `--dynamic-config-value` pairs. */
   dynamicConfig: Record<string, string | number | boolean>;
   /** Where the server's output goes; `ignore` drops it. */
@@ -37,6 +39,16 @@ export interface DevServerOptions {
 export const devServerDefaults: DevServerOptions = {
   installDir: path.resolve(process.cwd(), '.temporal'),
   namespaces: [],
+  // What tests and examples of search attributes use; the conformance suite registers none.
+  searchAttributes: {
+    CustomKeywordField: 'Keyword',
+    CustomIntField: 'Int',
+    CustomBoolField: 'Bool',
+    CustomDoubleField: 'Double',
+    CustomDatetimeField: 'Datetime',
+    CustomTextField: 'Text',
+    CustomKeywordListField: 'KeywordList',
+  },
   startTimeoutMs: 60_000,
   dynamicConfig: {
     // ShutdownWorker then ends the polls carrying our worker instance key, server-side, so a drain
@@ -47,6 +59,17 @@ export const devServerDefaults: DevServerOptions = {
     // (ending one early can lose the task it is being handed), so on this local server a drain of
     // an idle entity takes about 2 s rather than up to its grace.
     'matching.longPollExpirationInterval': '2s',
+    // The features the conformance suite (temporalio/features) turns on for every run.
+    'frontend.enableUpdateWorkflowExecution': true,
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
+    'frontend.enableExecuteMultiOperation': true,
+    'frontend.workerVersioningWorkflowAPIs': true,
+    'system.enableActivityEagerExecution': true,
+    'system.enableEagerWorkflowStart': true,
+    'system.enableDeployments': true,
+    'system.enableDeploymentVersions': true,
+    'system.enableNexus': true,
+    'system.forceSearchAttributesCacheRefreshOnRead': true,
   },
   log: 'ignore',
 };
@@ -121,6 +144,7 @@ export class TemporalDevServer {
     const uiPort = await freePort();
     const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error'];
     for (const ns of opts.namespaces) args.push('--namespace', ns);
+    for (const [name, type] of Object.entries(opts.searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
     for (const [k, v] of Object.entries(opts.dynamicConfig)) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
     // Its own process group: a terminal's Ctrl-C must reach only us, so we can drain our workers
     // against a live server before we stop it. The exit hook stops it if we die first.
