@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RuntimeErrorCode } from '../../../core/runtime/errors.js';
 import { errorResponse } from '../../../control-api/errors.js';
@@ -14,7 +14,27 @@ function literalCodes(): string[] {
   return [...new Set(codes)];
 }
 
+/** Every code passed as the first argument of a `super(...)` or `new …Error(...)` in the product's sources. */
+function codesInSources(): string[] {
+  const roots = ['core', 'sandbox', 'plugins', 'control-api', 'compat', 'cli'];
+  const files = roots.flatMap((r) =>
+    (readdirSync(new URL(`../../../${r}`, import.meta.url), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => `${r}/${f}`),
+  );
+  const found = files.flatMap((f) =>
+    [...readFileSync(new URL(`../../../${f}`, import.meta.url), 'utf8').matchAll(/(?:super|new \w+Error)\(\s*'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g)].map((m) => m[1]!),
+  );
+  return [...new Set(found)];
+}
+
 describe('error codes', () => {
+  it('finds the codes thrown anywhere in the product', () => {
+    expect(codesInSources()).toContain('WORKER_OPTION_UNSUPPORTED');
+  });
+
+  it.each(codesInSources())('%s (thrown in the product) is documented in docs/errors.md', (code) => {
+    expect(doc).toContain(`\`${code}\``);
+  });
+
   it('finds the literal codes it checks', () => {
     expect(literalCodes()).toContain('WORKFLOW_NONDETERMINISM');
   });

@@ -1,0 +1,120 @@
+import { msToNumber, type Duration } from '@temporalio/common/lib/time.js';
+import type { Context } from '@temporalio/activity';
+import type { Payload } from '@temporalio/common';
+import { RuntimeError } from '../core/errors.js';
+import type { ActivityFunction } from '../core/activity/activity-execution.js';
+import type { WorkerEntityInput } from '../core/worker/worker-entity-options.js';
+import type { NativeConnection } from './native-connection.js';
+
+/** The official `ActivityExecuteInput` / `ActivityInboundCallsInterceptor` shape (declared here so our types need no `@temporalio/worker`). */
+export interface ActivityExecuteInput {
+  readonly args: unknown[];
+  readonly headers: Record<string, Payload>;
+}
+export interface ActivityInboundCallsInterceptor {
+  execute?(input: ActivityExecuteInput, next: (input: ActivityExecuteInput) => Promise<unknown>): Promise<unknown>;
+}
+/** The official factory: called per activity execution with its `Context`. */
+export type ActivityInterceptorsFactory = (ctx: Context) => { inbound?: ActivityInboundCallsInterceptor; outbound?: object };
+
+/**
+ * The official `WorkerOptions` of `@temporalio/worker` 1.24, as far as this runtime takes them:
+ * same names, same meaning, durations as milliseconds or `'30s'`-style strings. A worker file
+ * written for the official SDK passes its options object unchanged.
+ */
+export interface WorkerOptions {
+  connection?: NativeConnection;
+  /** @default 'default' */
+  namespace?: string;
+  taskQueue: string;
+  identity?: string;
+  /** Activity functions by name (an object of functions, as the official option). */
+  activities?: object;
+  workflowsPath?: string;
+  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[] };
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskPolls?: number;
+  maxConcurrentWorkflowTaskPolls?: number;
+  maxCachedWorkflows?: number;
+  stickyQueueScheduleToStartTimeout?: Duration;
+  maxHeartbeatThrottleInterval?: Duration;
+  defaultHeartbeatThrottleInterval?: Duration;
+  /** How long in-flight tasks may take to finish after shutdown starts. @default this runtime's drain grace (30 s), not the official 0 */
+  shutdownGraceTime?: Duration;
+  /** Other official options: accepted by name, see {@link optionSupport}. */
+  [option: string]: unknown;
+}
+
+/** An official option this runtime does not implement yet: refused by name, never silently dropped. */
+export class WorkerOptionUnsupportedError extends RuntimeError {
+  constructor(option: string, why: string) {
+    super('WORKER_OPTION_UNSUPPORTED', `WorkerOptions.${option} is not supported by this runtime yet: ${why}. Remove it, or run this worker on @temporalio/worker.`);
+  }
+}
+
+/**
+ * Official options that change nothing observable here, with the reason; every other option
+ * name that is neither mapped below nor listed here is refused.
+ */
+export const optionSupport: Readonly<Record<string, string>> = {
+  debugMode: 'no isolate timeouts to lift: a stuck activation is reported by the deadlock detector',
+  enableSDKTracing: 'tracing of the SDK itself has no counterpart here',
+  reuseV8Context: 'the sandbox shares a context per thread by default (docs/workflows.md)',
+  workflowThreadPoolSize: 'the sandbox thread count is a runtime option (sandbox.threads)',
+  nonStickyToStickyPollRatio: 'poll distribution is managed by the poll loops',
+  maxEagerActivityReservationsPerWorkflowTask: 'eager activities take any free activity slot',
+  showStackTraceSources: 'stack trace sources follow the bundle',
+  disablePayloadErrorLimit: 'no payload size limit is enforced locally',
+};
+
+/** The entity input and the activity interceptor factories of `options`. */
+export interface TranslatedOptions {
+  namespace: string;
+  entity: WorkerEntityInput;
+  activityInterceptors: ActivityInterceptorsFactory[];
+}
+
+const MAPPED = new Set([
+  'connection', 'namespace', 'taskQueue', 'identity', 'activities', 'workflowsPath', 'interceptors',
+  'maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentActivityTaskPolls',
+  'maxConcurrentWorkflowTaskPolls', 'maxCachedWorkflows', 'stickyQueueScheduleToStartTimeout',
+  'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime',
+]);
+
+/** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
+export function translateWorkerOptions(options: WorkerOptions): TranslatedOptions {
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || MAPPED.has(name) || name in optionSupport) continue;
+    throw new WorkerOptionUnsupportedError(name, 'it has no implementation in this runtime');
+  }
+  const entity: WorkerEntityInput = { taskQueue: options.taskQueue };
+  if (options.identity !== undefined) entity.identity = options.identity;
+  if (options.activities !== undefined) entity.activities = activityMap(options.activities);
+  if (options.workflowsPath !== undefined) entity.workflowsPath = options.workflowsPath;
+  if (options.interceptors?.workflowModules?.length) entity.workflowInterceptorModules = options.interceptors.workflowModules;
+  copy(options, entity, 'maxConcurrentActivityTaskExecutions');
+  copy(options, entity, 'maxConcurrentWorkflowTaskExecutions');
+  copy(options, entity, 'maxConcurrentActivityTaskPolls');
+  copy(options, entity, 'maxConcurrentWorkflowTaskPolls');
+  copy(options, entity, 'maxCachedWorkflows');
+  if (options.stickyQueueScheduleToStartTimeout !== undefined) entity.stickyQueueScheduleToStartTimeoutMs = msToNumber(options.stickyQueueScheduleToStartTimeout);
+  if (options.maxHeartbeatThrottleInterval !== undefined) entity.maxHeartbeatThrottleIntervalMs = msToNumber(options.maxHeartbeatThrottleInterval);
+  if (options.defaultHeartbeatThrottleInterval !== undefined) entity.defaultHeartbeatThrottleIntervalMs = msToNumber(options.defaultHeartbeatThrottleInterval);
+  if (options.shutdownGraceTime !== undefined) entity.drainGraceMs = msToNumber(options.shutdownGraceTime);
+  return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [] };
+}
+
+type NumericOption = 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentWorkflowTaskPolls' | 'maxCachedWorkflows';
+
+function copy(from: WorkerOptions, to: WorkerEntityInput, name: NumericOption): void {
+  const v = from[name];
+  if (v !== undefined) to[name] = v;
+}
+
+/** The official option takes any object whose function-valued properties are activities. */
+function activityMap(activities: object): Record<string, ActivityFunction> {
+  const out: Record<string, ActivityFunction> = {};
+  for (const [name, fn] of Object.entries(activities)) if (typeof fn === 'function') out[name] = fn as ActivityFunction;
+  return out;
+}

@@ -1,0 +1,163 @@
+import { Context, type Info } from '@temporalio/activity';
+import type { Payload } from '@temporalio/common';
+import { IllegalStateError } from '@temporalio/common';
+import type { ActivityExecutionDeps, ActivityFunction } from '../core/activity/activity-execution.js';
+import type { Logger } from '../core/logger.js';
+import { WorkerEntity } from '../core/worker/worker-entity.js';
+import type { WorkerState as EntityState } from '../core/worker/worker-state.js';
+import { NativeConnection } from './native-connection.js';
+import { translateWorkerOptions, type ActivityExecuteInput, type ActivityInterceptorsFactory, type WorkerOptions } from './worker-options.js';
+
+/** The official `State` of a worker. */
+export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'DRAINED' | 'STOPPED' | 'FAILED';
+
+/** Signals that shut every running worker down, as the official Runtime's default `shutdownSignals`. */
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'];
+const running = new Set<Worker>();
+const onSignal = (): void => {
+  for (const w of running) if (w.getState() === 'RUNNING') w.shutdown();
+};
+
+/**
+ * `@temporalio/worker`'s `Worker`, as a thin layer over one {@link WorkerEntity}: the same
+ * `create` / `run` / `runUntil` / `shutdown` / `getState`, so an existing `worker.ts` moves to
+ * this runtime by changing its import.
+ */
+export class Worker {
+  private runPromise: Promise<void> | undefined;
+  private stopRequested: (() => void) | undefined;
+  private shuttingDown = false;
+
+  private constructor(
+    private readonly entity: WorkerEntity,
+    readonly options: WorkerOptions,
+    /** Set when `create` made the connection itself: closed after `run`, as the official worker does. */
+    private readonly ownConnection: NativeConnection | undefined,
+  ) {}
+
+  /**
+   * Connects (checking the namespace) and validates the options. Unlike the official worker,
+   * the workflows are bundled when `run()` starts (esbuild, ~70 ms), so a bundling error
+   * rejects `run()`.
+   */
+  static async create(options: WorkerOptions, deps: { logger?: Logger } = {}): Promise<Worker> {
+    const t = translateWorkerOptions(options);
+    const ownConnection = options.connection ? undefined : await NativeConnection.connect();
+    const native = options.connection ?? ownConnection!;
+    try {
+      const connection = await native.forNamespace(t.namespace);
+      const entity = new WorkerEntity(t.entity, {
+        connection,
+        logger: deps.logger,
+        activityInvoke: chainActivityInterceptors(t.activityInterceptors),
+      });
+      return new Worker(entity, options, ownConnection);
+    } catch (err) {
+      await ownConnection?.close();
+      throw err;
+    }
+  }
+
+  /** The official state names; a paused entity (not reachable through this facade) reads RUNNING. */
+  getState(): State {
+    // The official worker reads RUNNING from the moment run() is called; ours bundles first.
+    if (this.runPromise && this.entity.state === 'INITIALIZED') return this.shuttingDown ? 'STOPPING' : 'RUNNING';
+    return toOfficialState(this.entity.state, this.shuttingDown);
+  }
+
+  /**
+   * Polls until {@link shutdown} (or SIGINT/SIGTERM/SIGQUIT/SIGUSR2), then lets in-flight tasks
+   * finish within `shutdownGraceTime`. Rejects if the worker fails.
+   */
+  run(): Promise<void> {
+    if (this.runPromise) throw new IllegalStateError('Worker.run() was already called; a worker runs once.');
+    if (this.entity.state !== 'INITIALIZED') throw new IllegalStateError(`Worker cannot run in state ${this.getState()}.`);
+    this.runPromise = this.runToEnd();
+    return this.runPromise;
+  }
+
+  /** Runs until `fnOrPromise` settles, then shuts down; returns its result (or rethrows its error). */
+  async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const run = this.run();
+    const work = typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise;
+    let failed: unknown;
+    const guarded = run.catch((err: unknown) => {
+      failed = err;
+      throw err;
+    });
+    try {
+      // A worker failure ends the wait early, with the worker's error.
+      return await Promise.race([work, guarded.then(() => work)]);
+    } finally {
+      if (!failed && this.getState() === 'RUNNING') this.shutdown();
+      await run.catch(() => undefined);
+    }
+  }
+
+  /** Starts a graceful shutdown; `run()` resolves when it has finished. */
+  shutdown(): void {
+    if (this.getState() !== 'RUNNING') throw new IllegalStateError(`Worker cannot shut down in state ${this.getState()}.`);
+    this.shuttingDown = true;
+    this.stopRequested?.();
+  }
+
+  private async runToEnd(): Promise<void> {
+    const stop = new Promise<void>((resolve) => (this.stopRequested = resolve));
+    const failed = new Promise<never>((_, reject) => {
+      this.entity.onStateChange((to) => {
+        if (to === 'FAILED') reject(new Error(`Worker failed: ${this.entity.status().lastError?.message ?? 'unknown error'}`));
+      });
+    });
+    failed.catch(() => undefined);
+    this.track(true);
+    try {
+      await this.entity.start();
+      await Promise.race([stop, failed]);
+    } finally {
+      this.track(false);
+      try {
+        await this.entity.close();
+      } finally {
+        await this.ownConnection?.close();
+      }
+    }
+  }
+
+  private track(on: boolean): void {
+    if (on) {
+      if (running.size === 0) for (const s of SHUTDOWN_SIGNALS) process.on(s, onSignal);
+      running.add(this);
+    } else {
+      running.delete(this);
+      if (running.size === 0) for (const s of SHUTDOWN_SIGNALS) process.off(s, onSignal);
+    }
+  }
+}
+
+function toOfficialState(state: EntityState, shuttingDown: boolean): State {
+  switch (state) {
+    case 'PAUSED':
+      return 'RUNNING';
+    case 'DRAINING':
+      return shuttingDown ? 'STOPPING' : 'DRAINING';
+    default:
+      return state;
+  }
+}
+
+/** Official activity inbound interceptors (per-execution factories) around the activity function. */
+function chainActivityInterceptors(factories: readonly ActivityInterceptorsFactory[]): ActivityExecutionDeps['invoke'] {
+  if (!factories.length) return undefined;
+  return (_info: Info, fn: ActivityFunction, args: unknown[], headers: Readonly<Record<string, Payload>>) => {
+    const ctx = Context.current();
+    let next = (input: ActivityExecuteInput): Promise<unknown> => Promise.resolve(fn(...input.args));
+    for (const factory of [...factories].reverse()) {
+      const inbound = factory(ctx).inbound;
+      const execute = inbound?.execute?.bind(inbound);
+      if (!execute) continue;
+      const inner = next;
+      next = (input) => execute(input, inner);
+    }
+    return next({ args, headers: { ...headers } });
+  };
+}
