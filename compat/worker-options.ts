@@ -31,7 +31,10 @@ export interface WorkerOptions {
   /** Activity functions by name (an object of functions, as the official option). */
   activities?: object;
   workflowsPath?: string;
-  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[] };
+  /** `client` and `nexus` interceptors are accepted for plugins' sake; see {@link translateWorkerOptions}. */
+  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[]; client?: unknown; nexus?: unknown[] };
+  /** Official worker plugins (`@temporalio/plugin`'s `SimplePlugin` and the like), applied in order. */
+  plugins?: WorkerPlugin[];
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxConcurrentActivityTaskPolls?: number;
@@ -44,6 +47,36 @@ export interface WorkerOptions {
   shutdownGraceTime?: Duration;
   /** Other official options: accepted by name, see {@link optionSupport}. */
   [option: string]: unknown;
+}
+
+/** The bundler options a plugin's `configureBundler` sees (the official `BundleOptions` fields we use). */
+export interface PluginBundleOptions {
+  workflowsPath: string;
+  workflowInterceptorModules?: string[];
+  [option: string]: unknown;
+}
+
+/**
+ * The official `WorkerPlugin` contract of `@temporalio/worker` 1.24. `runWorker` receives this
+ * runtime's {@link Worker} facade.
+ */
+export interface WorkerPlugin {
+  readonly name: string;
+  configureWorker?(options: WorkerOptions): WorkerOptions | Promise<WorkerOptions>;
+  configureBundler?(options: PluginBundleOptions): PluginBundleOptions;
+  // `any`: the official signature names its own Worker class; ours is structurally the same for plugins.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  runWorker?(worker: any, next: (worker: any) => Promise<void>): Promise<void>;
+}
+
+/** Applies every plugin's `configureWorker`, then `configureBundler`, as the official worker does. */
+export async function applyPlugins(options: WorkerOptions): Promise<WorkerOptions> {
+  const plugins = options.plugins ?? [];
+  for (const plugin of plugins) if (plugin.configureWorker) options = await plugin.configureWorker(options);
+  if (!options.workflowsPath) return options;
+  let bundle: PluginBundleOptions = { workflowsPath: options.workflowsPath, workflowInterceptorModules: options.interceptors?.workflowModules };
+  for (const plugin of plugins) if (plugin.configureBundler) bundle = plugin.configureBundler(bundle);
+  return { ...options, workflowsPath: bundle.workflowsPath, interceptors: { ...options.interceptors, workflowModules: bundle.workflowInterceptorModules } };
 }
 
 /** An official option this runtime does not implement yet: refused by name, never silently dropped. */
@@ -79,7 +112,7 @@ const MAPPED = new Set([
   'connection', 'namespace', 'taskQueue', 'identity', 'activities', 'workflowsPath', 'interceptors',
   'maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentActivityTaskPolls',
   'maxConcurrentWorkflowTaskPolls', 'maxCachedWorkflows', 'stickyQueueScheduleToStartTimeout',
-  'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime',
+  'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime', 'plugins',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -88,6 +121,7 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
     if (value === undefined || MAPPED.has(name) || name in optionSupport) continue;
     throw new WorkerOptionUnsupportedError(name, 'it has no implementation in this runtime');
   }
+  if (options.interceptors?.nexus?.length) throw new WorkerOptionUnsupportedError('interceptors.nexus', 'Nexus handlers are not served yet');
   const entity: WorkerEntityInput = { taskQueue: options.taskQueue };
   if (options.identity !== undefined) entity.identity = options.identity;
   if (options.activities !== undefined) entity.activities = activityMap(options.activities);

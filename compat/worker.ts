@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { WorkerEntity } from '../core/worker/worker-entity.js';
 import type { WorkerState as EntityState } from '../core/worker/worker-state.js';
 import { NativeConnection } from './native-connection.js';
-import { translateWorkerOptions, type ActivityExecuteInput, type ActivityInterceptorsFactory, type WorkerOptions } from './worker-options.js';
+import { applyPlugins, translateWorkerOptions, type ActivityExecuteInput, type ActivityInterceptorsFactory, type WorkerOptions } from './worker-options.js';
 
 /** The official `State` of a worker. */
 export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'DRAINED' | 'STOPPED' | 'FAILED';
@@ -40,7 +40,8 @@ export class Worker {
    * the workflows are bundled when `run()` starts (esbuild, ~70 ms), so a bundling error
    * rejects `run()`.
    */
-  static async create(options: WorkerOptions, deps: { logger?: Logger } = {}): Promise<Worker> {
+  static async create(input: WorkerOptions, deps: { logger?: Logger } = {}): Promise<Worker> {
+    const options = await applyPlugins(input);
     const t = translateWorkerOptions(options);
     const ownConnection = options.connection ? undefined : await NativeConnection.connect();
     const native = options.connection ?? ownConnection!;
@@ -72,7 +73,13 @@ export class Worker {
   run(): Promise<void> {
     if (this.runPromise) throw new IllegalStateError('Worker.run() was already called; a worker runs once.');
     if (this.entity.state !== 'INITIALIZED') throw new IllegalStateError(`Worker cannot run in state ${this.getState()}.`);
-    this.runPromise = this.runToEnd();
+    // Plugins wrap the run, the first one outermost, as in the official worker.
+    let runWorker = (w: Worker): Promise<void> => w.runToEnd();
+    for (const plugin of [...(this.options.plugins ?? [])].reverse()) {
+      const inner = runWorker;
+      if (plugin.runWorker) runWorker = (w) => plugin.runWorker!(w, inner);
+    }
+    this.runPromise = runWorker(this);
     return this.runPromise;
   }
 
