@@ -5,3 +5,4 @@
 export { NativeConnection, type NativeConnectionOptions } from './native-connection.js';
 export { Worker, type State } from './worker.js';
 export { WorkerOptionUnsupportedError, type WorkerOptions, type ActivityInterceptorsFactory, type ActivityInboundCallsInterceptor, type ActivityExecuteInput } from './worker-options.js';
+export { ReplayError, type ReplayResult, type ReplayWorkerOptions } from './replay.js';

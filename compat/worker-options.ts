@@ -60,22 +60,24 @@ export interface PluginBundleOptions {
  * The official `WorkerPlugin` contract of `@temporalio/worker` 1.24. `runWorker` receives this
  * runtime's {@link Worker} facade.
  */
+// `any` in the hooks: plugins are typed against the official classes (its NativeConnection,
+// Worker, WorkerOptions), which are not ours; the values they pass are the same shapes.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface WorkerPlugin {
   readonly name: string;
-  configureWorker?(options: WorkerOptions): WorkerOptions | Promise<WorkerOptions>;
-  configureBundler?(options: PluginBundleOptions): PluginBundleOptions;
-  // `any`: the official signature names its own Worker class; ours is structurally the same for plugins.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  configureWorker?(options: any): any;
+  configureBundler?(options: any): any;
   runWorker?(worker: any, next: (worker: any) => Promise<void>): Promise<void>;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Applies every plugin's `configureWorker`, then `configureBundler`, as the official worker does. */
 export async function applyPlugins(options: WorkerOptions): Promise<WorkerOptions> {
   const plugins = options.plugins ?? [];
-  for (const plugin of plugins) if (plugin.configureWorker) options = await plugin.configureWorker(options);
+  for (const plugin of plugins) if (plugin.configureWorker) options = (await plugin.configureWorker(options)) as WorkerOptions;
   if (!options.workflowsPath) return options;
   let bundle: PluginBundleOptions = { workflowsPath: options.workflowsPath, workflowInterceptorModules: options.interceptors?.workflowModules };
-  for (const plugin of plugins) if (plugin.configureBundler) bundle = plugin.configureBundler(bundle);
+  for (const plugin of plugins) if (plugin.configureBundler) bundle = plugin.configureBundler(bundle) as PluginBundleOptions;
   return { ...options, workflowsPath: bundle.workflowsPath, interceptors: { ...options.interceptors, workflowModules: bundle.workflowInterceptorModules } };
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { WorkerEntity } from '../core/worker/worker-entity.js';
 import type { WorkerState as EntityState } from '../core/worker/worker-state.js';
 import { NativeConnection } from './native-connection.js';
+import { runReplayHistories, runReplayHistory } from './replay.js';
 import { applyPlugins, translateWorkerOptions, type ActivityExecuteInput, type ActivityInterceptorsFactory, type WorkerOptions } from './worker-options.js';
 
 /** The official `State` of a worker. */
@@ -24,6 +25,11 @@ const onSignal = (): void => {
  * this runtime by changing its import.
  */
 export class Worker {
+  /** Replays one history against workflow code; throws `DeterminismViolationError` or `ReplayError`. */
+  static readonly runReplayHistory = runReplayHistory;
+  /** Replays many histories; yields `{ workflowId, runId, error? }` for each. */
+  static readonly runReplayHistories = runReplayHistories;
+
   private runPromise: Promise<void> | undefined;
   private stopRequested: (() => void) | undefined;
   private shuttingDown = false;

@@ -15,15 +15,16 @@ const officialFile = path.resolve(here, '../../fixtures/migration/worker.ts');
 const oursFile = path.resolve(here, '../../fixtures/migration/worker.ours.generated.ts');
 const compatIndex = path.resolve(here, '../../../compat/index.js');
 
-type RunWorker = typeof import('../../fixtures/migration/worker.js').runWorker;
+type Fixture = typeof import('../../fixtures/migration/worker.js');
+type RunWorker = Fixture['runWorker'];
 
 /** The same file with its one `@temporalio/worker` import pointed at this runtime. */
-async function oursVariant(): Promise<RunWorker> {
+async function oursVariant(): Promise<Fixture> {
   const source = await readFile(officialFile, 'utf8');
   const changed = source.replace("from '@temporalio/worker'", `from '${compatIndex}'`);
   expect(changed).not.toBe(source);
   await writeFile(oursFile, changed);
-  return ((await import(pathToFileURL(oursFile).href)) as { runWorker: RunWorker }).runWorker;
+  return (await import(pathToFileURL(oursFile).href)) as Fixture;
 }
 
 async function workload(client: Client, taskQueue: string) {
@@ -53,8 +54,10 @@ describe('a worker file written for @temporalio/worker', () => {
   it('gives the same results and history shapes on ours with only its import changed', async () => {
     const official = await officialClient();
     close = official.close;
-    const { runWorker: runOfficial } = await import('../../fixtures/migration/worker.js');
-    const runOurs = await oursVariant();
+    const officialFixture = await import('../../fixtures/migration/worker.js');
+    const oursFixture = await oursVariant();
+    const runOfficial: RunWorker = officialFixture.runWorker;
+    const runOurs: RunWorker = oursFixture.runWorker;
 
     const tqOfficial = uniqueTaskQueue('migrate-official');
     const onOfficial = await runOfficial(temporalAddress(), tqOfficial, () => workload(official.client, tqOfficial));
@@ -65,5 +68,21 @@ describe('a worker file written for @temporalio/worker', () => {
     expect(onOurs.result.hello).toBe('Hello, Migration!');
     expect(onOurs.states).toEqual(onOfficial.states);
     expect(onOurs.states).toEqual(['INITIALIZED', 'RUNNING', 'STOPPED']);
+  });
+
+  it('replays with Worker.runReplayHistory the same way: the original code passes, a changed one is a DeterminismViolationError', async () => {
+    const official = await officialClient();
+    const taskQueue = uniqueTaskQueue('migrate-replay');
+    const officialFixture = await import('../../fixtures/migration/worker.js');
+    const oursFixture = await oursVariant();
+    const { result: history } = await officialFixture.runWorker(temporalAddress(), taskQueue, async () => {
+      await official.client.workflow.execute('hello', { taskQueue, workflowId: taskQueue, args: ['Replay'] });
+      return official.client.workflow.getHandle(taskQueue).fetchHistory();
+    });
+    await official.close();
+    const onOfficial = await officialFixture.replayBothWays(history);
+    const onOurs = await oursFixture.replayBothWays(history);
+    expect(onOfficial).toEqual({ original: 'ok', modified: 'DeterminismViolationError' });
+    expect(onOurs).toEqual(onOfficial);
   });
 });
