@@ -1,14 +1,20 @@
 /**
  * Turns each command of a workflow activation completion into a state machine and its API
  * command. One handler per command kind; a kind without a handler fails with
- * WORKFLOW_COMMAND_UNSUPPORTED, so adding child workflows or signals later is adding a handler
- * and a machine, nothing else.
+ * WORKFLOW_COMMAND_UNSUPPORTED, so adding a command kind is adding a handler and a machine,
+ * nothing else.
  */
 import proto from '@temporalio/proto';
+import { annotationsOf, startChildWorkflowCommand } from './child-workflow-commands.js';
 import { NondeterminismError, UnsupportedCommandError } from './errors.js';
 import { CoreFlag } from './internal-flags.js';
 import { ActivityMachine } from './machines/activity-machine.js';
+import { CancelExternalMachine } from './machines/cancel-external-machine.js';
+import { ChildWorkflowMachine } from './machines/child-workflow-machine.js';
 import type { CommandMachine, MachineContext } from './machines/command-machine.js';
+import { ModifyPropertiesMachine } from './machines/modify-properties-machine.js';
+import { SignalExternalMachine } from './machines/signal-external-machine.js';
+import { upsertSearchAttributesCommand, UpsertSearchAttributesMachine } from './machines/upsert-search-attributes-machine.js';
 import { ChangeVersionUpsertMachine, PatchMachine } from './machines/patch-machine.js';
 import { TimerMachine } from './machines/timer-machine.js';
 import {
@@ -32,6 +38,11 @@ export interface DispatchContext extends MachineContext {
   readonly bySeq: Map<string, CommandMachine>;
   /** The workflow's own task queue: the default for activities and continue-as-new. */
   readonly taskQueue: string;
+  /** The run's namespace (a child's signal target) and id (named in external cancel reasons). */
+  readonly namespace: string;
+  readonly runId: string;
+  /** Search attributes the code upserted so far: with the start's, what a continue-as-new carries. */
+  readonly upsertedSearchAttributes: Record<string, proto.temporal.api.common.v1.IPayload>;
   /** Patches seen in history (peeked ahead) and whether a marker command was made for them. */
   readonly patches: Map<string, { commandCreated: boolean }>;
   /** Values a continue-as-new inherits when the code leaves them empty. */
@@ -104,6 +115,54 @@ const handlers: Partial<Record<Variant, Handler>> = {
   },
   continueAsNewWorkflowExecution(c, ctx) {
     ctx.addMachine(new ContinueAsNewMachine(), continueAsNewCommand(c.continueAsNewWorkflowExecution!, ctx), c);
+  },
+  startChildWorkflowExecution(c, ctx) {
+    const a = c.startChildWorkflowExecution!;
+    const machine = new ChildWorkflowMachine(a, annotationsOf(c));
+    ctx.bySeq.set(`child:${machine.seq}`, machine);
+    ctx.addMachine(machine, startChildWorkflowCommand(a, useCompatibleVersion(a.versioningIntent, a.taskQueue, ctx.taskQueue)), c);
+  },
+  cancelChildWorkflowExecution(c, ctx) {
+    const { childWorkflowSeq, reason } = c.cancelChildWorkflowExecution!;
+    const child = lookup(ctx, `child:${childWorkflowSeq}`, 'CancelChildWorkflowExecution');
+    if (!(child instanceof ChildWorkflowMachine)) throw wrongKind('CancelChildWorkflowExecution', child);
+    child.cancel(ctx, reason ?? '', annotationsOf(c));
+  },
+  signalExternalWorkflowExecution(c, ctx) {
+    const machine = new SignalExternalMachine(c.signalExternalWorkflowExecution!);
+    ctx.bySeq.set(`signal:${machine.seq}`, machine);
+    ctx.addMachine(machine, machine.command(ctx.namespace), c);
+  },
+  cancelSignalWorkflow(c, ctx) {
+    const signal = lookup(ctx, `signal:${c.cancelSignalWorkflow!.seq}`, 'CancelSignalWorkflow');
+    if (!(signal instanceof SignalExternalMachine)) throw wrongKind('CancelSignalWorkflow', signal);
+    signal.cancel(ctx);
+  },
+  requestCancelExternalWorkflowExecution(c, ctx) {
+    const { seq, workflowExecution: we, reason } = c.requestCancelExternalWorkflowExecution!;
+    const machine = new CancelExternalMachine(
+      {
+        namespace: we?.namespace || ctx.namespace,
+        workflowId: we?.workflowId ?? '',
+        runId: we?.runId ?? '',
+        childWorkflowOnly: false,
+        // The official core's wording: the target sees it as its cancel request's reason.
+        reason: `Cancel requested by workflow with run id ${ctx.runId} with reason: ${reason ?? ''}`,
+      },
+      seq ?? 0,
+    );
+    ctx.addMachine(machine, machine.command(), c);
+  },
+  upsertWorkflowSearchAttributes(c, ctx) {
+    ctx.addMachine(new UpsertSearchAttributesMachine(), upsertSearchAttributesCommand(c.upsertWorkflowSearchAttributes!, ctx), c);
+  },
+  modifyWorkflowProperties(c, ctx) {
+    const upsertedMemo = c.modifyWorkflowProperties!.upsertedMemo;
+    ctx.addMachine(
+      new ModifyPropertiesMachine(),
+      { commandType: CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES, modifyWorkflowPropertiesCommandAttributes: { upsertedMemo } },
+      c,
+    );
   },
 };
 
@@ -205,12 +264,18 @@ function continueAsNewCommand(
       memo: memo ?? null,
       header: headers,
       retryPolicy: c.retryPolicy ?? ctx.startedInfo.retryPolicy ?? null,
-      searchAttributes: c.searchAttributes ?? ctx.startedInfo.searchAttributes ?? null,
+      searchAttributes: c.searchAttributes ?? currentSearchAttributes(ctx),
       inheritBuildId: useCompatibleVersion(c.versioningIntent, c.taskQueue, ctx.taskQueue),
       initialVersioningBehavior: c.initialVersioningBehavior,
       backoffStartInterval: c.backoffStartInterval,
     },
   };
+}
+
+/** The start's search attributes with the code's upserts over them, as the official core tracks them. */
+function currentSearchAttributes(ctx: DispatchContext): proto.temporal.api.common.v1.ISearchAttributes | null {
+  const current = { ...(ctx.startedInfo.searchAttributes?.indexedFields ?? {}), ...ctx.upsertedSearchAttributes };
+  return Object.keys(current).length > 0 ? { indexedFields: current } : null;
 }
 
 /** Unspecified intent stays on compatible builds when the target is the workflow's own queue. */

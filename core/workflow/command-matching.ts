@@ -1,7 +1,7 @@
 /**
  * Replay's determinism check: each command the workflow code issues must match, in order, the
- * next command event in history — same kind, and same key (activity id and type, timer id,
- * marker name and patch id). A mismatch names the event id, what history holds and what the code did.
+ * next command event in history — same kind, and same key (activity id and type, child workflow
+ * id and type, timer id, marker name and patch id), as the official core checks them. A mismatch names the event id, what history holds and what the code did.
  */
 import { NondeterminismError } from './errors.js';
 import { describeEvent, patchMarkerOf } from './history-events.js';
@@ -25,6 +25,10 @@ const EVENT_FOR_COMMAND = new Map<number, number>([
   [CommandType.COMMAND_TYPE_CANCEL_TIMER, EventType.EVENT_TYPE_TIMER_CANCELED],
   [CommandType.COMMAND_TYPE_RECORD_MARKER, EventType.EVENT_TYPE_MARKER_RECORDED],
   [CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES],
+  [CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES, EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED],
+  [CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED],
+  [CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED],
+  [CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED],
   [CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED],
   [CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED],
   [CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED],
@@ -48,6 +52,14 @@ export function describeCommand(command: ICommand): string {
   } else if (c.recordMarkerCommandAttributes) {
     const patch = decodePatchMarker(c.recordMarkerCommandAttributes.details ?? {});
     detail = `marker '${c.recordMarkerCommandAttributes.markerName}'${patch ? `, patch '${patch.patchId}'` : ''}`;
+  } else if (c.startChildWorkflowExecutionCommandAttributes) {
+    const a = c.startChildWorkflowExecutionCommandAttributes;
+    detail = `workflow id '${a.workflowId}', type '${a.workflowType?.name}'`;
+  } else if (c.signalExternalWorkflowExecutionCommandAttributes) {
+    const a = c.signalExternalWorkflowExecutionCommandAttributes;
+    detail = `signal '${a.signalName}' to workflow id '${a.execution?.workflowId}'`;
+  } else if (c.requestCancelExternalWorkflowExecutionCommandAttributes) {
+    detail = `workflow id '${c.requestCancelExternalWorkflowExecutionCommandAttributes.workflowId}'`;
   }
   return detail ? `${name} (${detail})` : name;
 }
@@ -75,6 +87,13 @@ export function checkCommandMatchesEvent(
     const got = event.activityTaskScheduledEventAttributes;
     if (got?.activityId !== want.activityId) mismatch('activity id differs');
     if (got?.activityType?.name !== want.activityType?.name) mismatch('activity type differs');
+  } else if (command.startChildWorkflowExecutionCommandAttributes) {
+    // As for activities: older histories were written without this check.
+    if (!opts.flags.tryUse(CoreFlag.IdAndTypeDeterminismChecks, opts.inLastTask)) return;
+    const want = command.startChildWorkflowExecutionCommandAttributes;
+    const got = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (got?.workflowId !== want.workflowId) mismatch('child workflow id differs');
+    if (got?.workflowType?.name !== want.workflowType?.name) mismatch('child workflow type differs');
   } else if (command.startTimerCommandAttributes) {
     if (event.timerStartedEventAttributes?.timerId !== command.startTimerCommandAttributes.timerId) mismatch('timer id differs');
   } else if (command.cancelTimerCommandAttributes) {

@@ -119,8 +119,11 @@ function eventDetail(e: IHistoryEvent): string {
     const name = `marker '${e.markerRecordedEventAttributes.markerName}'`;
     return patch ? `${name}, patch '${patch.patchId}'${patch.deprecated ? ' (deprecated)' : ''}` : name;
   }
-  if (e.startChildWorkflowExecutionInitiatedEventAttributes) {
-    return `workflow type '${e.startChildWorkflowExecutionInitiatedEventAttributes.workflowType?.name}'`;
-  }
+  const child = e.startChildWorkflowExecutionInitiatedEventAttributes;
+  if (child) return `workflow id '${child.workflowId}', type '${child.workflowType?.name}'`;
+  const signal = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+  if (signal) return `signal '${signal.signalName}' to workflow id '${signal.workflowExecution?.workflowId}'`;
+  const cancel = e.requestCancelExternalWorkflowExecutionInitiatedEventAttributes;
+  if (cancel) return `workflow id '${cancel.workflowExecution?.workflowId}'`;
   return '';
 }

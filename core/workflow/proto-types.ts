@@ -53,6 +53,16 @@ export function commandTypeName(type: number): string {
   return pascal(raw.replace(/^COMMAND_TYPE_/, ''));
 }
 
+/**
+ * `SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND` with
+ * prefix `SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_` → `ExternalWorkflowExecutionNotFound`,
+ * the name the official core gives an API enum value in failures it builds.
+ */
+export function enumCaseName(values: object, value: number, prefix: string): string {
+  const raw = (values as Record<number, string>)[value];
+  return raw ? pascal(raw.replace(prefix, '')) : String(value);
+}
+
 function pascal(snake: string): string {
   return snake
     .toLowerCase()

@@ -37,7 +37,24 @@ export interface WorkflowMachinesOptions {
   workflowId: string;
   taskQueue: string;
   flags: InternalFlags;
+  /** @default '' */
+  namespace?: string;
+  /** @default '' */
+  runId?: string;
 }
+
+/**
+ * Events the worker has nothing to do for: options changed from outside (versioning override,
+ * attached requests), properties changed from outside, pauses. A run moved from another worker
+ * may carry them anywhere in its history.
+ */
+const NOT_ACTED_ON = new Set<number>([
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED,
+  EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED_EXTERNALLY,
+  EventType.EVENT_TYPE_ACTIVITY_PROPERTIES_MODIFIED_EXTERNALLY,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_PAUSED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UNPAUSED,
+]);
 
 export class WorkflowMachines {
   private readonly history = new HistoryBuffer();
@@ -48,6 +65,7 @@ export class WorkflowMachines {
   private readonly byEventId = new Map<number, CommandMachine | WorkflowTaskMachine>();
   private readonly bySeq = new Map<string, CommandMachine>();
   private readonly patches = new Map<string, { commandCreated: boolean }>();
+  private readonly upsertedSearchAttributes: DispatchContext['upsertedSearchAttributes'] = {};
   private startedInfo: DispatchContext['startedInfo'] = {};
   /** Commands of the last completed task still waiting for their events (see checkAllRecorded). */
   private awaitingRecords: Set<QueuedCommand> | undefined;
@@ -221,7 +239,7 @@ export class WorkflowMachines {
         return;
       default:
         // Events the server marks as safe to skip (newer features) need no handling here.
-        if (event.workerMayIgnore) return;
+        if (event.workerMayIgnore || NOT_ACTED_ON.has(eventTypeOf(event))) return;
         throw new HistoryError(`History ${describeEvent(event)} belongs to a feature this runtime does not support yet.`);
     }
   }
@@ -303,6 +321,9 @@ export class WorkflowMachines {
       inLastTask: this.inLastTask,
       bySeq: this.bySeq,
       taskQueue: this.opts.taskQueue,
+      namespace: this.opts.namespace ?? '',
+      runId: this.opts.runId ?? '',
+      upsertedSearchAttributes: this.upsertedSearchAttributes,
       patches: this.patches,
       startedInfo: this.startedInfo,
     };

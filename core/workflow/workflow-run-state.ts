@@ -76,7 +76,13 @@ export class WorkflowRunState {
   constructor(readonly options: WorkflowRunStateOptions) {
     this.runId = options.runId;
     this.flags = new InternalFlags(options.serverSupportsSdkMetadata ?? true, options.sdkName ?? 'temporal-typescript', options.sdkVersion ?? '1.24.0');
-    this.machines = new WorkflowMachines({ workflowId: options.workflowId, taskQueue: options.taskQueue, flags: this.flags });
+    this.machines = new WorkflowMachines({
+      workflowId: options.workflowId,
+      taskQueue: options.taskQueue,
+      flags: this.flags,
+      namespace: options.namespace,
+      runId: options.runId,
+    });
   }
 
   /** True once the run's history holds its final event (completed, failed, continued-as-new...). */

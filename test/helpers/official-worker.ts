@@ -10,6 +10,13 @@ export const fixtureWorkflowsPath = path.resolve(here, '../fixtures/workflows/in
 let runtimeInstalled = false;
 const bundles = new Map<string, Promise<{ code: string }>>();
 
+/** The official bundle of `workflowsPath`, built once per file (for workers and runReplayHistory alike). */
+export function officialBundle(workflowsPath = fixtureWorkflowsPath): Promise<{ code: string }> {
+  let bundle = bundles.get(workflowsPath);
+  if (!bundle) bundles.set(workflowsPath, (bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
+  return bundle;
+}
+
 /**
  * Runs the official worker for the *workflow* side only (no activities, so it never polls
  * activity tasks), so our entity's activity side can be tested before our workflow side exists,
@@ -24,8 +31,7 @@ export async function startOfficialWorker(
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  let bundle = bundles.get(workflowsPath);
-  if (!bundle) bundles.set(workflowsPath, (bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
+  const bundle = officialBundle(workflowsPath);
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: await bundle, ...extra });
   const running = worker.run();

@@ -42,3 +42,20 @@ export abstract class CommandMachine {
     throw new NondeterminismError(`History ${describeEvent(event)} refers to ${this.label}, which does not expect it.`);
   }
 }
+
+/**
+ * A machine whose one command is done once history records it, with nothing to tell the workflow
+ * afterwards (search attribute and memo upserts).
+ */
+export abstract class RecordOnlyMachine extends CommandMachine {
+  private recorded = false;
+
+  get isFinal(): boolean {
+    return this.recorded;
+  }
+
+  override onCommandRecorded(event: IHistoryEvent, _command: ICommand, _ctx: MachineContext): void {
+    if (this.recorded) throw new NondeterminismError(`History ${describeEvent(event)} records ${this.label} twice.`);
+    this.recorded = true;
+  }
+}

@@ -72,12 +72,12 @@ describe('workflow task sequences', () => {
     state.nextActivation();
     let error: unknown;
     try {
-      complete(state, [{ startChildWorkflowExecution: { seq: 1, workflowType: 'child' } }]);
+      complete(state, [{ scheduleNexusOperation: { seq: 1, endpoint: 'e', service: 's', operation: 'o' } }]);
     } catch (err) {
       error = err;
     }
     expect(hasErrorCode(error, 'WORKFLOW_COMMAND_UNSUPPORTED')).toBe(true);
-    expect((error as Error).message).toContain('startChildWorkflowExecution');
+    expect((error as Error).message).toContain('scheduleNexusOperation');
     expect(state.takeTaskOutcome().kind).toBe('fail');
   });
 

@@ -1,0 +1,74 @@
+/**
+ * The API commands a child workflow sends, built as the official core builds them so that either
+ * runtime's history replays on the other.
+ */
+import proto from '@temporalio/proto';
+import type { CancelTarget } from './machines/cancel-external-machine.js';
+import { CommandType, type ICommand, type IWorkflowCommand } from './proto-types.js';
+
+type IStartChild = proto.coresdk.workflow_commands.IStartChildWorkflowExecution;
+const TaskQueueKind = proto.temporal.api.enums.v1.TaskQueueKind;
+
+/** StartChildWorkflowExecution; `inheritBuildId` as for activities (see useCompatibleVersion). */
+export function startChildWorkflowCommand(a: IStartChild, inheritBuildId: boolean): ICommand {
+  return {
+    commandType: CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+    startChildWorkflowExecutionCommandAttributes: {
+      namespace: a.namespace,
+      workflowId: a.workflowId,
+      workflowType: { name: a.workflowType },
+      taskQueue: { name: a.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      input: { payloads: a.input ?? [] },
+      workflowExecutionTimeout: a.workflowExecutionTimeout,
+      workflowRunTimeout: a.workflowRunTimeout,
+      workflowTaskTimeout: a.workflowTaskTimeout,
+      // The coresdk and API enums share their numbers.
+      parentClosePolicy: a.parentClosePolicy as number,
+      workflowIdReusePolicy: a.workflowIdReusePolicy,
+      retryPolicy: a.retryPolicy,
+      cronSchedule: a.cronSchedule,
+      // The official core always sends header and memo, empty or not.
+      header: { fields: a.headers ?? {} },
+      memo: { fields: a.memo ?? {} },
+      searchAttributes: a.searchAttributes,
+      inheritBuildId,
+      priority: a.priority,
+    },
+  };
+}
+
+/** The user metadata and event-group markers a lang command carries onto its API command. */
+export interface CommandAnnotations {
+  userMetadata?: IWorkflowCommand['userMetadata'];
+  eventGroupMarkers?: IWorkflowCommand['eventGroupMarkers'];
+}
+
+export function annotationsOf(command: IWorkflowCommand | undefined): CommandAnnotations {
+  return { userMetadata: command?.userMetadata, eventGroupMarkers: command?.eventGroupMarkers };
+}
+
+/**
+ * The cancel of a child inherits the child's annotations, overridden field by field by what the
+ * cancel command set, as the official core does: the cancel lands in the child's event group.
+ */
+export function mergeAnnotations(base: CommandAnnotations, override: CommandAnnotations): CommandAnnotations {
+  const summary = override.userMetadata?.summary ?? base.userMetadata?.summary;
+  const details = override.userMetadata?.details ?? base.userMetadata?.details;
+  const markers = override.eventGroupMarkers?.length ? override.eventGroupMarkers : base.eventGroupMarkers;
+  return {
+    userMetadata: summary || details ? { summary, details } : undefined,
+    eventGroupMarkers: markers?.length ? markers : undefined,
+  };
+}
+
+export function withAnnotations(command: ICommand, annotations: CommandAnnotations): ICommand {
+  const out: ICommand = { ...command };
+  if (annotations.userMetadata) out.userMetadata = annotations.userMetadata;
+  if (annotations.eventGroupMarkers?.length) out.eventGroupMarkers = annotations.eventGroupMarkers;
+  return out;
+}
+
+/** The RequestCancelExternalWorkflowExecution target for a parent cancelling its child. */
+export function childCancelTarget(a: IStartChild, runId: string, reason: string): CancelTarget {
+  return { namespace: a.namespace ?? '', workflowId: a.workflowId ?? '', runId, childWorkflowOnly: true, reason };
+}
