@@ -10,10 +10,14 @@ export const fixtureWorkflowsPath = path.resolve(here, '../fixtures/workflows/in
 let runtimeInstalled = false;
 const bundles = new Map<string, Promise<{ code: string }>>();
 
-/** The official bundle of `workflowsPath`, built once per file (for workers and runReplayHistory alike). */
-export function officialBundle(workflowsPath = fixtureWorkflowsPath): Promise<{ code: string }> {
-  let bundle = bundles.get(workflowsPath);
-  if (!bundle) bundles.set(workflowsPath, (bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
+/**
+ * The official bundle of `workflowsPath` (with `workflowInterceptorModules`, which a prebuilt
+ * bundle must hold itself), built once (for workers and runReplayHistory alike).
+ */
+export function officialBundle(workflowsPath = fixtureWorkflowsPath, workflowInterceptorModules: string[] = []): Promise<{ code: string }> {
+  const key = [workflowsPath, ...workflowInterceptorModules].join('\0');
+  let bundle = bundles.get(key);
+  if (!bundle) bundles.set(key, (bundle = bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') })));
   return bundle;
 }
 
@@ -31,9 +35,9 @@ export async function startOfficialWorker(
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const bundle = officialBundle(workflowsPath);
+  const workflowBundle = extra.workflowBundle ?? (await officialBundle(workflowsPath));
   const connection = await NativeConnection.connect({ address: temporalAddress() });
-  const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: await bundle, ...extra });
+  const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle, ...extra });
   const running = worker.run();
   return {
     worker,

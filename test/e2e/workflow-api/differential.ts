@@ -6,7 +6,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type proto from '@temporalio/proto';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Connection } from '../../../core/connection/connection.js';
 import { Replayer } from '../../../core/replay/index.js';
@@ -36,7 +36,7 @@ export type Scenario = (side: Side) => Promise<ScenarioOutcome>;
 
 export interface PairOptions {
   workflowsPath: string;
-  /** Extra options for both workers (interceptor modules: `workflowInterceptorModules`). */
+  /** Workflow interceptor modules for both workers and both replayers. */
   interceptorModules?: string[];
 }
 
@@ -67,13 +67,10 @@ export function workerPair(opts: PairOptions): {
     state.sandbox = await WorkflowSandbox.create({ threads: 1, deadlockTimeoutMs: 2000, maxOldGenerationSizeMb: 64 });
     const ourOptions: Partial<WorkerEntityOptions> = { workflowInterceptorModules: opts.interceptorModules ?? [] };
     state.ours = new WorkerEntity({ taskQueue: oursQueue, workflowsPath: opts.workflowsPath, activities: {}, ...ourOptions }, { connection: state.connection, sandbox: state.sandbox });
-    const officialOptions: Partial<WorkerOptions> = opts.interceptorModules ? { interceptors: { workflowModules: opts.interceptorModules } } : {};
+    state.bundle = await officialBundle(opts.workflowsPath, opts.interceptorModules);
     // The official worker first: it installs the official Runtime, which its replayer needs too.
-    [state.official] = await Promise.all([startOfficialWorker(officialQueue, officialOptions, opts.workflowsPath), state.ours.start()]);
-    [state.bundle, state.replayer] = await Promise.all([
-      officialBundle(opts.workflowsPath),
-      Replayer.create({ workflowsPath: opts.workflowsPath, sandbox: state.sandbox, workflowInterceptorModules: opts.interceptorModules }),
-    ]);
+    [state.official] = await Promise.all([startOfficialWorker(officialQueue, { workflowBundle: state.bundle }, opts.workflowsPath), state.ours.start()]);
+    state.replayer = await Replayer.create({ workflowsPath: opts.workflowsPath, sandbox: state.sandbox, workflowInterceptorModules: opts.interceptorModules });
   });
   afterAll(async () => {
     await Promise.all([state.ours?.close(), state.official?.stop()]);
@@ -98,7 +95,7 @@ export function workerPair(opts: PairOptions): {
       expect(oursHistories.map(shape)).toEqual(officialHistories.map(shape));
       // Workflow ids are passed on: workflow code derives its children's ids from its own.
       for (const [i, history] of oursHistories.entries()) {
-        await Worker.runReplayHistory({ workflowBundle: state.bundle, interceptors: officialOptionsInterceptors(opts) }, history, ours.handles[i]!.workflowId);
+        await Worker.runReplayHistory({ workflowBundle: state.bundle }, history, ours.handles[i]!.workflowId);
       }
       for (const history of officialHistories) {
         const replayed = await state.replayer.replay(history);
@@ -107,10 +104,6 @@ export function workerPair(opts: PairOptions): {
       return { ours: ours.result, official: official.result };
     },
   };
-}
-
-function officialOptionsInterceptors(opts: PairOptions): WorkerOptions['interceptors'] {
-  return opts.interceptorModules ? { workflowModules: opts.interceptorModules } : undefined;
 }
 
 async function historiesOf(handles: WorkflowHandle[]): Promise<IHistory[]> {
