@@ -44,13 +44,13 @@ export function eventTypeOf(event: IHistoryEvent): number {
 
 /** `EVENT_TYPE_TIMER_STARTED` → `TimerStarted`, for messages people read. */
 export function eventTypeName(type: number): string {
-  const raw = (EventType as unknown as Record<number, string>)[type] ?? `EventType(${type})`;
-  return pascal(raw.replace(/^EVENT_TYPE_/, ''));
+  const raw = (EventType as unknown as Record<number, string>)[type];
+  return raw ? pascal(raw.replace(/^EVENT_TYPE_/, '')) : `EventType(${type})`;
 }
 
 export function commandTypeName(type: number): string {
-  const raw = (CommandType as unknown as Record<number, string>)[type] ?? `CommandType(${type})`;
-  return pascal(raw.replace(/^COMMAND_TYPE_/, ''));
+  const raw = (CommandType as unknown as Record<number, string>)[type];
+  return raw ? pascal(raw.replace(/^COMMAND_TYPE_/, '')) : `CommandType(${type})`;
 }
 
 /**

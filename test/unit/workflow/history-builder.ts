@@ -30,6 +30,11 @@ export class HistoryBuilder {
     return eventId;
   }
 
+  /** Any event, for kinds without a helper here; returns its id. */
+  event(eventType: number, attrs: Partial<IHistoryEvent> = {}): number {
+    return this.add(eventType, attrs);
+  }
+
   started(attrs: Record<string, unknown> = {}): this {
     this.add(T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
       workflowExecutionStartedEventAttributes: {
