@@ -173,7 +173,7 @@ export class WorkflowTaskHandler {
     if (outcome.kind === 'fail' || finished || deps.cache.capacity === 0) {
       await this.evict(state.runId);
     }
-    if (error && outcome.kind === 'fail') deps.logger.warn('Workflow task failed', { workflowType, runId: state.runId, error });
+    if (outcome.kind === 'fail') logTaskFailure(deps.logger, task, { workflowType, runId: state.runId, failure: outcome.failure, error });
     deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error });
   }
 
@@ -247,6 +247,27 @@ export class WorkflowTaskHandler {
         return 'none';
     }
   }
+}
+
+/** Codes that no retry of the task can cure: the code or the runtime must change first. */
+const NEEDS_A_CHANGE = new Set(['WORKFLOW_COMMAND_UNSUPPORTED', 'WORKFLOW_NONDETERMINISM']);
+
+/**
+ * Every failed workflow task is logged (the failure may come from the state machines, not only
+ * from an exception here). One that no retry can cure is an ERROR on its first attempt and DEBUG
+ * after: the server retries the task forever, and each retry would otherwise repeat the line.
+ */
+function logTaskFailure(
+  logger: Logger,
+  task: Task,
+  meta: { workflowType: string; runId: string; failure: temporal.api.failure.v1.IFailure; error: unknown },
+): void {
+  const attempt = task.attempt ?? 1;
+  const code = meta.failure.applicationFailureInfo?.type ?? undefined;
+  const fields = { workflowType: meta.workflowType, runId: meta.runId, attempt, code, message: meta.failure.message, error: meta.error };
+  if (!code || !NEEDS_A_CHANGE.has(code)) logger.warn('Workflow task failed', fields);
+  else if (attempt <= 1) logger.error(`Workflow task failed and will keep failing until the workflow runs where this is fixed: ${meta.failure.message}`, fields);
+  else logger.debug('Workflow task failed again', fields);
 }
 
 function runIdOf(task: Task): string {

@@ -11,13 +11,16 @@ export class NondeterminismError extends RuntimeError {
   }
 }
 
-/** The workflow code issued a command kind this runtime does not implement yet. */
+/**
+ * The workflow code issued a command kind this runtime does not implement yet. The workflow task
+ * fails (reported once; the server retries it) until the workflow runs where it is supported.
+ */
 export class UnsupportedCommandError extends RuntimeError {
   constructor(readonly commandName: string) {
     super(
       'WORKFLOW_COMMAND_UNSUPPORTED',
-      `Workflow command '${commandName}' is not supported by this runtime yet; ` +
-        'run this workflow on the official Temporal worker until it is.',
+      `Workflow command '${commandName}' (${commandName.charAt(0).toUpperCase()}${commandName.slice(1)}) is not supported by this runtime yet; ` +
+        'the workflow task fails until this workflow runs on a worker that supports it (the official Temporal worker does).',
     );
   }
 }
