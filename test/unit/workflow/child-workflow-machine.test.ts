@@ -20,6 +20,8 @@ const startChild = (cancellationType: number = WAIT_CANCELLATION_COMPLETED, work
     parentClosePolicy: proto.coresdk.child_workflow.ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
     workflowIdReusePolicy: proto.temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
     cronSchedule: '@every 1h',
+    headers: { traced: { data: new Uint8Array([2]) } },
+    memo: { note: { data: new Uint8Array([3]) } },
   },
   userMetadata: { summary: { data: new Uint8Array([1]) } },
 });
@@ -46,9 +48,8 @@ describe('child workflow machine', () => {
     expect(start.commandType).toBe(C.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION);
     const a = start.startChildWorkflowExecutionCommandAttributes!;
     expect(a).toMatchObject({ namespace: 'default', workflowId: 'child-1', workflowType: { name: 'child' }, taskQueue: { name: 'tq' }, parentClosePolicy: 3, workflowIdReusePolicy: 3, cronSchedule: '@every 1h', inheritBuildId: true });
-    // Always sent, empty or not.
-    expect(a.header).toEqual({ fields: {} });
-    expect(a.memo).toEqual({ fields: {} });
+    expect(Object.keys(a.header!.fields!)).toEqual(['traced']);
+    expect(Object.keys(a.memo!.fields!)).toEqual(['note']);
     expect(start.userMetadata?.summary).toBeDefined();
     expect(resolution.jobs[0]!.resolveChildWorkflowExecutionStart).toMatchObject({ seq: 1, succeeded: { runId: 'child-run' } });
     complete(state, []);
@@ -79,6 +80,16 @@ describe('child workflow machine', () => {
     });
     expect(Number(failure.childWorkflowExecutionFailureInfo!.initiatedEventId)).toBe(initiated);
     expect(Number(failure.childWorkflowExecutionFailureInfo!.startedEventId)).toBe(started);
+  });
+
+  it('header and memo are always sent, empty or not, as the official core sends them', () => {
+    const { state } = liveRun();
+    complete(state, [{ startChildWorkflowExecution: { seq: 1, namespace: 'default', workflowId: 'c', workflowType: 'child', taskQueue: 'other-tq' } }]);
+    const a = commandsOf(state)[0]!.startChildWorkflowExecutionCommandAttributes!;
+    expect(a.header).toEqual({ fields: {} });
+    expect(a.memo).toEqual({ fields: {} });
+    // Another task queue: no build-id inheritance unless asked for.
+    expect(a.inheritBuildId).toBe(false);
   });
 
   it('a start that fails (id already running) resolves the start as failed with the cause', () => {

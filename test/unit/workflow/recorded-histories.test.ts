@@ -82,7 +82,7 @@ describe.each(recordedRunNames())('recorded history %s', (name) => {
         }
         if (command.upsertWorkflowSearchAttributesCommandAttributes) {
           expect(toBytes(command.upsertWorkflowSearchAttributesCommandAttributes.searchAttributes)).toEqual(
-            toBytes(event.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes),
+            withoutServerTypes(toBytes(event.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes), toBytes(command.upsertWorkflowSearchAttributesCommandAttributes.searchAttributes)),
           );
         }
       });
@@ -91,6 +91,16 @@ describe.each(recordedRunNames())('recorded history %s', (name) => {
     expect(step).toBe(live.length);
   });
 });
+
+/** The server types a legacy (untyped) search attribute when it records it; the command had no type. */
+function withoutServerTypes(recorded: unknown, sent: unknown): unknown {
+  type Fields = { indexedFields?: Record<string, { metadata?: Record<string, unknown> }> };
+  const out = structuredClone(recorded) as Fields;
+  for (const [key, value] of Object.entries(out.indexedFields ?? {})) {
+    if (!(sent as Fields).indexedFields?.[key]?.metadata?.['type'] && value.metadata) delete value.metadata['type'];
+  }
+  return out;
+}
 
 function toBytes(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)));
