@@ -5,14 +5,15 @@
  * nothing else.
  */
 import proto from '@temporalio/proto';
-import { annotationsOf, startChildWorkflowCommand } from './child-workflow-commands.js';
+import { startChildWorkflowCommand } from './child-workflow-commands.js';
+import { annotationsOf } from './command-annotations.js';
 import { NondeterminismError, UnsupportedCommandError } from './errors.js';
 import { CoreFlag } from './internal-flags.js';
 import { ActivityMachine } from './machines/activity-machine.js';
 import { CancelExternalMachine } from './machines/cancel-external-machine.js';
 import { ChildWorkflowMachine } from './machines/child-workflow-machine.js';
 import type { CommandMachine, MachineContext } from './machines/command-machine.js';
-import { ModifyPropertiesMachine } from './machines/modify-properties-machine.js';
+import { modifyPropertiesCommand, ModifyPropertiesMachine } from './machines/modify-properties-machine.js';
 import { SignalExternalMachine } from './machines/signal-external-machine.js';
 import { upsertSearchAttributesCommand, UpsertSearchAttributesMachine } from './machines/upsert-search-attributes-machine.js';
 import { ChangeVersionUpsertMachine, PatchMachine } from './machines/patch-machine.js';
@@ -139,30 +140,14 @@ const handlers: Partial<Record<Variant, Handler>> = {
     signal.cancel(ctx);
   },
   requestCancelExternalWorkflowExecution(c, ctx) {
-    const { seq, workflowExecution: we, reason } = c.requestCancelExternalWorkflowExecution!;
-    const machine = new CancelExternalMachine(
-      {
-        namespace: we?.namespace || ctx.namespace,
-        workflowId: we?.workflowId ?? '',
-        runId: we?.runId ?? '',
-        childWorkflowOnly: false,
-        // The official core's wording: the target sees it as its cancel request's reason.
-        reason: `Cancel requested by workflow with run id ${ctx.runId} with reason: ${reason ?? ''}`,
-      },
-      seq ?? 0,
-    );
+    const machine = CancelExternalMachine.requestedByWorkflow(c.requestCancelExternalWorkflowExecution!, ctx);
     ctx.addMachine(machine, machine.command(), c);
   },
   upsertWorkflowSearchAttributes(c, ctx) {
     ctx.addMachine(new UpsertSearchAttributesMachine(), upsertSearchAttributesCommand(c.upsertWorkflowSearchAttributes!, ctx), c);
   },
   modifyWorkflowProperties(c, ctx) {
-    const upsertedMemo = c.modifyWorkflowProperties!.upsertedMemo;
-    ctx.addMachine(
-      new ModifyPropertiesMachine(),
-      { commandType: CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES, modifyWorkflowPropertiesCommandAttributes: { upsertedMemo } },
-      c,
-    );
+    ctx.addMachine(new ModifyPropertiesMachine(), modifyPropertiesCommand(c.modifyWorkflowProperties!), c);
   },
 };
 

@@ -37,6 +37,23 @@ const FINAL_EVENTS = new Set<number>([
   EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
 ]);
 
+/**
+ * Events the worker has nothing to do for: options changed from outside (versioning override,
+ * attached requests), properties changed from outside, pauses. A run moved from another worker
+ * may carry them anywhere in its history, with or without the server's `workerMayIgnore`.
+ */
+const NOT_ACTED_ON = new Set<number>([
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED,
+  EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED_EXTERNALLY,
+  EventType.EVENT_TYPE_ACTIVITY_PROPERTIES_MODIFIED_EXTERNALLY,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_PAUSED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UNPAUSED,
+]);
+
+export function isNotActedOn(event: IHistoryEvent): boolean {
+  return NOT_ACTED_ON.has(eventTypeOf(event));
+}
+
 export function isCommandEvent(event: IHistoryEvent): boolean {
   return COMMAND_EVENTS.has(eventTypeOf(event));
 }

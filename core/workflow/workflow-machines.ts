@@ -4,11 +4,12 @@
  * code issued, and collects the activation jobs. Pure and synchronous: no I/O, no clock.
  */
 import { cancelWorkflowJob, initializeWorkflowJob, signalJob, updateRandomSeedJob } from './activation-jobs.js';
+import { annotationsOf, withAnnotations } from './command-annotations.js';
 import { dispatchCommand, type DispatchContext } from './command-dispatch.js';
 import { checkCommandMatchesEvent, describeCommand } from './command-matching.js';
 import { HistoryError, NondeterminismError } from './errors.js';
 import { HistoryBuffer } from './history-buffer.js';
-import { describeEvent, initiatingEventId, isCommandEvent, isFinalExecutionEvent, patchMarkerOf } from './history-events.js';
+import { describeEvent, initiatingEventId, isCommandEvent, isFinalExecutionEvent, isNotActedOn, patchMarkerOf } from './history-events.js';
 import type { InternalFlags } from './internal-flags.js';
 import type { CommandMachine } from './machines/command-machine.js';
 import { PatchMachine } from './machines/patch-machine.js';
@@ -42,19 +43,6 @@ export interface WorkflowMachinesOptions {
   /** @default '' */
   runId?: string;
 }
-
-/**
- * Events the worker has nothing to do for: options changed from outside (versioning override,
- * attached requests), properties changed from outside, pauses. A run moved from another worker
- * may carry them anywhere in its history.
- */
-const NOT_ACTED_ON = new Set<number>([
-  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED,
-  EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED_EXTERNALLY,
-  EventType.EVENT_TYPE_ACTIVITY_PROPERTIES_MODIFIED_EXTERNALLY,
-  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_PAUSED,
-  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UNPAUSED,
-]);
 
 export class WorkflowMachines {
   private readonly history = new HistoryBuffer();
@@ -239,7 +227,7 @@ export class WorkflowMachines {
         return;
       default:
         // Events the server marks as safe to skip (newer features) need no handling here.
-        if (event.workerMayIgnore || NOT_ACTED_ON.has(eventTypeOf(event))) return;
+        if (event.workerMayIgnore || isNotActedOn(event)) return;
         throw new HistoryError(`History ${describeEvent(event)} belongs to a feature this runtime does not support yet.`);
     }
   }
@@ -315,7 +303,8 @@ export class WorkflowMachines {
     return {
       pushJob: (job) => this.jobs.push(job),
       issueCommand: (machine, command) => this.queue.push({ machine, command }),
-      addMachine: (machine, command, source) => this.queue.push({ machine, command: withMetadata(command, source) }),
+      // The lang command's user metadata (summary, event group) goes onto the API command.
+      addMachine: (machine, command, source) => this.queue.push({ machine, command: source ? withAnnotations(command, annotationsOf(source)) : command }),
       flags: this.flags,
       replaying: this.replaying,
       inLastTask: this.inLastTask,
@@ -333,13 +322,4 @@ export class WorkflowMachines {
 function isChangeVersionUpsert(event: IHistoryEvent | undefined): boolean {
   const fields = event?.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
   return !!fields && CHANGE_VERSION_SEARCH_ATTRIBUTE in fields;
-}
-
-/** Carries the lang command's user metadata (summary, event group) onto the API command. */
-function withMetadata(command: ICommand, source: IWorkflowCommand | undefined): ICommand {
-  if (!source) return command;
-  const extra: ICommand = {};
-  if (source.userMetadata) extra.userMetadata = source.userMetadata;
-  if (source.eventGroupMarkers?.length) extra.eventGroupMarkers = source.eventGroupMarkers;
-  return { ...command, ...extra };
 }

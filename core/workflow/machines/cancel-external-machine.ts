@@ -36,6 +36,23 @@ export class CancelExternalMachine extends CommandMachine {
     super();
   }
 
+  /** The workflow code's `getExternalWorkflowHandle(...).cancel()`. */
+  static requestedByWorkflow(
+    a: proto.coresdk.workflow_commands.IRequestCancelExternalWorkflowExecution,
+    run: { namespace: string; runId: string },
+  ): CancelExternalMachine {
+    const we = a.workflowExecution;
+    const target: CancelTarget = {
+      namespace: we?.namespace || run.namespace,
+      workflowId: we?.workflowId ?? '',
+      runId: we?.runId ?? '',
+      childWorkflowOnly: false,
+      // The official core's wording: the target sees it as its cancel request's reason.
+      reason: `Cancel requested by workflow with run id ${run.runId} with reason: ${a.reason ?? ''}`,
+    };
+    return new CancelExternalMachine(target, a.seq ?? 0);
+  }
+
   get label(): string {
     const who = `workflow '${this.target.workflowId}'`;
     return this.seq === undefined ? `cancel request for child ${who}` : `external cancel ${this.seq} (${who})`;

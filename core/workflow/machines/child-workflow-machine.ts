@@ -1,5 +1,6 @@
 import proto from '@temporalio/proto';
-import { childCancelTarget, mergeAnnotations, withAnnotations, type CommandAnnotations } from '../child-workflow-commands.js';
+import { childCancelTarget } from '../child-workflow-commands.js';
+import { mergeAnnotations, withAnnotations, type CommandAnnotations } from '../command-annotations.js';
 import { HistoryError, NondeterminismError } from '../errors.js';
 import { describeEvent } from '../history-events.js';
 import { EventType, eventIdOf, eventTypeOf, int64, type ICommand, type IFailure, type IHistoryEvent } from '../proto-types.js';

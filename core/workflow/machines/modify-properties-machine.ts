@@ -1,3 +1,5 @@
+import type proto from '@temporalio/proto';
+import { CommandType, type ICommand } from '../proto-types.js';
 import { RecordOnlyMachine } from './command-machine.js';
 
 /**
@@ -6,4 +8,11 @@ import { RecordOnlyMachine } from './command-machine.js';
  */
 export class ModifyPropertiesMachine extends RecordOnlyMachine {
   readonly label = 'memo upsert';
+}
+
+export function modifyPropertiesCommand(a: proto.coresdk.workflow_commands.IModifyWorkflowProperties): ICommand {
+  return {
+    commandType: CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES,
+    modifyWorkflowPropertiesCommandAttributes: { upsertedMemo: a.upsertedMemo },
+  };
 }
