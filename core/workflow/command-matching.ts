@@ -1,7 +1,8 @@
 /**
  * Replay's determinism check: each command the workflow code issues must match, in order, the
  * next command event in history — same kind, and same key (activity id and type, child workflow
- * id and type, timer id, marker name and patch id), as the official core checks them. A mismatch names the event id, what history holds and what the code did.
+ * id and type, timer id, marker name and patch id), as the official core checks them. A mismatch
+ * names the event id, what history holds and what the code did.
  */
 import { NondeterminismError } from './errors.js';
 import { describeEvent, patchMarkerOf } from './history-events.js';
