@@ -11,8 +11,9 @@ import type { CancelType } from '../../fixtures/workflows/workflow-api/child-wor
 import { waitFor } from '../../helpers/temporal.js';
 import { workerPair, type Scenario, type Side } from './differential.js';
 
-const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/workflow-api/child-workflows.ts');
-const pair = workerPair({ workflowsPath });
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/workflow-api');
+// The interceptors put a header on every child start: the child reports whether it arrived.
+const pair = workerPair({ workflowsPath: path.join(fixtures, 'child-workflows.ts'), interceptorModules: [path.join(fixtures, 'origin-header-interceptors.ts')] });
 
 /** Runs `type` to its end; the parent's history is compared. */
 const parent =
@@ -29,7 +30,7 @@ async function statusOf(side: Side, workflowId: string): Promise<WorkflowExecuti
 }
 
 describe('child workflows, ours vs the official worker (real server)', () => {
-  it('executeChild with memo, search attributes, retry, timeouts, policies: the child sees them and its result comes back', async () => {
+  it('executeChild with memo, search attributes, retry, timeouts, policies, a header: the child sees them and its result comes back', async () => {
     const { ours } = await pair.compare(parent('parentExecutesChild'));
     expect(ours).toEqual({
       value: 'hello',
@@ -39,6 +40,7 @@ describe('child workflows, ours vs the official worker (real server)', () => {
       int: 7,
       maximumAttempts: 2,
       cron: null,
+      headerOrigin: 'a workflow',
     });
   });
 

@@ -10,7 +10,7 @@ import { workerPair, type Scenario } from './differential.js';
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/workflow-api');
 const pair = workerPair({
   workflowsPath: path.join(fixtures, 'external-workflows.ts'),
-  interceptorModules: [path.join(fixtures, 'signal-origin-interceptors.ts')],
+  interceptorModules: [path.join(fixtures, 'origin-header-interceptors.ts')],
 });
 
 /** Starts `targetType`, then `type` aimed at it; both histories are compared. */
