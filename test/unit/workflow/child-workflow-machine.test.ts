@@ -150,9 +150,13 @@ describe('child workflow machine', () => {
     expect(variants(later)).toEqual(resolvesAtOnce ? [] : ['resolveChildWorkflowExecution']);
   });
 
-  it('cancelling a child whose start is recorded but not yet started targets it without a run id', () => {
+  it.each([
+    { name: 'TRY_CANCEL', type: TRY_CANCEL, sendsRequest: true, resolvesAtOnce: true },
+    { name: 'ABANDON', type: ABANDON, sendsRequest: false, resolvesAtOnce: true },
+    { name: 'WAIT_CANCELLATION_COMPLETED', type: WAIT_CANCELLATION_COMPLETED, sendsRequest: true, resolvesAtOnce: false },
+  ])('cancelling ($name) a child whose start is recorded but not yet started: targets it without a run id', ({ type, sendsRequest, resolvesAtOnce }) => {
     const run = liveRun();
-    complete(run.state, [startChild(TRY_CANCEL), cmd.timer(1)]);
+    complete(run.state, [startChild(type), cmd.timer(1)]);
     commandsOf(run.state);
     let initiated = 0;
     run.nextTask((h) => {
@@ -161,17 +165,33 @@ describe('child workflow machine', () => {
     });
     expect(variants(run.state.nextActivation())).toEqual(['fireTimer']);
     complete(run.state, [cancelChild]);
-    expect(variants(run.state.nextActivation())).toEqual(['resolveChildWorkflowExecution']);
-    complete(run.state, []);
-    const [request] = commandsOf(run.state);
-    expect(request!.requestCancelExternalWorkflowExecutionCommandAttributes).toMatchObject({ workflowId: 'child-1', runId: '', childWorkflowOnly: true });
-    // The child starts and ends after all: the workflow already has its answer.
+    const atOnce = run.state.nextActivation();
+    expect(variants(atOnce)).toEqual(resolvesAtOnce ? ['resolveChildWorkflowExecution'] : []);
+    if (atOnce) complete(run.state, []);
+    const commands = commandsOf(run.state);
+    expect(commands.map((c) => c.requestCancelExternalWorkflowExecutionCommandAttributes)).toEqual(
+      sendsRequest ? [expect.objectContaining({ workflowId: 'child-1', runId: '', childWorkflowOnly: true })] : [],
+    );
     run.nextTask((h) => {
-      external.cancelRequested(h, external.cancelInitiated(h));
+      if (sendsRequest) external.cancelRequested(h, external.cancelInitiated(h));
       const started = child.started(h, initiated);
-      child.completed(h, initiated, started, 'late');
+      // Resolved on cancel: it may still end any way. Waiting: it ends cancelled.
+      if (resolvesAtOnce) child.completed(h, initiated, started, 'late');
+      else child.canceled(h, initiated, started);
     });
-    expect(run.state.nextActivation()).toBeUndefined();
+    const later = run.state.nextActivation();
+    // The start still resolves for a waiting child; an immediately resolved one hears nothing more.
+    expect(variants(later)).toEqual(resolvesAtOnce ? [] : ['resolveChildWorkflowExecutionStart', 'resolveChildWorkflowExecution']);
+  });
+
+  it('cancelling a child that already ended changes nothing', () => {
+    const { h, state, nextTask, initiated, started } = startedChild(TRY_CANCEL);
+    complete(state, []);
+    commandsOf(state);
+    nextTask(() => child.completed(h, initiated, started, 'done'));
+    state.nextActivation();
+    complete(state, [cancelChild]);
+    expect(commandsOf(state)).toEqual([]);
   });
 
   it('a child that waited for its cancellation cannot end a second time: nondeterminism', () => {
