@@ -9,7 +9,7 @@ import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { CancelType } from '../../fixtures/workflows/workflow-api/child-workflows.js';
 import { waitFor } from '../../helpers/temporal.js';
-import { workerPair, type Scenario, type Side } from './differential.js';
+import { workerPair, type Scenario, type Side } from './worker-pair.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/workflow-api');
 // The interceptors put a header on every child start: the child reports whether it arrived.

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { workerPair, type Scenario } from './differential.js';
+import { workerPair, type Scenario } from './worker-pair.js';
 
 const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/workflow-api/search-attributes.ts');
 const pair = workerPair({ workflowsPath });
