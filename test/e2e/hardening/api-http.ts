@@ -6,6 +6,11 @@ import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { serveControlApi, type ServedControlApi } from '../../../control-api/serve.js';
+import type { Runtime } from '../../../core/runtime/runtime.js';
+import type { RuntimeInput } from '../../../core/runtime/runtime-options.js';
+import { testRuntime } from '../../helpers/runtime.js';
 
 export interface RawResponse {
   status: number;
@@ -82,3 +87,21 @@ export function markerKit(): { dir: string; markers: string; module(name: string
     ran: () => readdirSync(markers),
   };
 }
+
+/** A test runtime served over real HTTP for one test file, opened before its tests and closed after. */
+export function useServedRuntime(input: () => RuntimeInput, tokenDir: string): { readonly runtime: Runtime; readonly api: ServedControlApi } {
+  const ctx = {} as { runtime: Runtime; api: ServedControlApi };
+  beforeAll(async () => {
+    ctx.runtime = await testRuntime(input());
+    ctx.api = await serveControlApi(ctx.runtime, { port: 0, tokenDir });
+  });
+  afterAll(async () => {
+    await ctx.api?.close();
+    await ctx.runtime?.shutdown({ graceMs: 0 });
+  });
+  return ctx;
+}
+
+/** A POST with the token and a JSON body. */
+export const postJson = (api: ServedControlApi, route: string, body: unknown, headers: Record<string, string> = {}) =>
+  rawRequest(api.port, { method: 'POST', path: route, headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

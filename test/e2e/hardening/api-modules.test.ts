@@ -7,33 +7,22 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveControlApi, type ServedControlApi } from '../../../control-api/serve.js';
-import type { Runtime } from '../../../core/runtime/runtime.js';
+import { describe, expect, it } from 'vitest';
+import { serveControlApi } from '../../../control-api/serve.js';
 import { fixtureWorkflowsPath } from '../../helpers/official-worker.js';
 import { pluginFixtures, testRuntime } from '../../helpers/runtime.js';
 import { uniqueTaskQueue } from '../../helpers/temporal.js';
-import { markerKit, rawRequest } from './api-http.js';
+import { markerKit, postJson, useServedRuntime } from './api-http.js';
 
 const kit = markerKit();
 const roots = path.join(kit.dir, 'roots');
 const outside = path.join(kit.dir, 'outside');
 const fixtures = path.dirname(pluginFixtures);
-let runtime: Runtime;
-let api: ServedControlApi;
-
-const post = (route: string, body: unknown, a = api) =>
-  rawRequest(a.port, { method: 'POST', path: route, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-beforeAll(async () => {
+const served = useServedRuntime(() => {
   mkdirSync(roots, { recursive: true });
-  runtime = await testRuntime({ baseDir: roots, moduleRoots: [roots, fixtures], plugins: [{ module: path.join(pluginFixtures, 'echo-activities.ts') }] });
-  api = await serveControlApi(runtime, { port: 0, tokenDir: kit.dir });
-});
-afterAll(async () => {
-  await api?.close();
-  await runtime?.shutdown({ graceMs: 0 });
-});
+  return { baseDir: roots, moduleRoots: [roots, fixtures], plugins: [{ module: path.join(pluginFixtures, 'echo-activities.ts') }] };
+}, kit.dir);
+const post = (route: string, body: unknown, api = served.api) => postJson(api, route, body);
 
 describe('POST /plugins never imports a module a request chose', () => {
   it.each([
@@ -65,24 +54,24 @@ describe('POST /plugins never imports a module a request chose', () => {
 
 describe('POST /workers never bundles a workflowsPath a request chose', () => {
   it('outside the roots: 400 MODULE_REFUSED on the field; in the roots but not configured: 403; nothing is created', async () => {
-    const before = runtime.list().length;
+    const before = served.runtime.list().length;
     const far = await post('/workers', { taskQueue: uniqueTaskQueue('wf-outside'), workflowsPath: kit.module('wf-outside', outside) });
     expect(far.status, far.text).toBe(400);
     expect(far.json.error).toMatchObject({ code: 'MODULE_REFUSED', fields: [{ path: 'workflowsPath' }] });
     const near = await post('/workers', { taskQueue: uniqueTaskQueue('wf-in-roots'), workflowsPath: kit.module('wf-in-roots', roots) });
     expect(near.status, near.text).toBe(403);
     expect(near.json.error.code).toBe('MODULE_NOT_CONFIGURED');
-    expect(runtime.list()).toHaveLength(before);
+    expect(served.runtime.list()).toHaveLength(before);
     expect(kit.ran()).toEqual([]);
   });
 
   it('a workflowsPath the operator configured may be used again by a request', async () => {
-    const first = await runtime.addWorker({ taskQueue: uniqueTaskQueue('wf-operator'), workflowsPath: fixtureWorkflowsPath });
+    const first = await served.runtime.addWorker({ taskQueue: uniqueTaskQueue('wf-operator'), workflowsPath: fixtureWorkflowsPath });
     const again = await post('/workers', { taskQueue: uniqueTaskQueue('wf-request'), workflowsPath: path.relative(roots, fixtureWorkflowsPath) });
     expect(again.status, again.text).toBe(201);
     expect(again.json.workflowsPath).toBe(fixtureWorkflowsPath);
-    await runtime.remove(again.json.id, { force: true });
-    await runtime.remove(first.id, { force: true });
+    await served.runtime.remove(again.json.id, { force: true });
+    await served.runtime.remove(first.id, { force: true });
   });
 });
 
