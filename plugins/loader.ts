@@ -32,7 +32,7 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, string>> = {
 
 /** The URL of the built-in plugin `name`; throws PLUGIN_LOAD_FAILED naming the built-ins. */
 export function builtinPluginUrl(name: string): string {
-  const rel = BUILTIN_PLUGINS[name];
+  const rel = Object.hasOwn(BUILTIN_PLUGINS, name) ? BUILTIN_PLUGINS[name] : undefined; // not `__proto__` & co.
   if (!rel) {
     const all = Object.keys(BUILTIN_PLUGINS).map((b) => `builtin:${b}`).join(', ');
     throw new PluginError('PLUGIN_LOAD_FAILED', `Plugin module "builtin:${name}" is not a built-in plugin; built-ins: ${all}.`, `builtin:${name}`);
