@@ -43,14 +43,15 @@ export function requestGuard(options: RequestGuardOptions = {}): MiddlewareHandl
   const hosts = options.allowedHosts && new Set(options.allowedHosts.map(hostName));
   const origins = new Set((options.allowedOrigins ?? []).map((o) => o.toLowerCase().replace(/\/$/, '')));
   return async (c, next) => {
-    const host = c.req.header('host');
-    if (hosts && !(host && hosts.has(hostName(host)))) {
-      return refuse(c, 'HOST_NOT_ALLOWED', `Host ${JSON.stringify(host ?? '')} is not one this API serves ([${[...hosts].join(', ')}]); add it to the control API's allowedHosts if it is yours.`);
+    // Without a Host header (app.request() in-process), the URL's authority stands in for it.
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
+    if (hosts && !hosts.has(hostName(host))) {
+      return refuse(c, 'HOST_NOT_ALLOWED', `Host ${JSON.stringify(host)} is not one this API serves ([${[...hosts].join(', ')}]); add it to the control API's allowedHosts if it is yours.`);
     }
     const origin = c.req.header('origin');
     if (origin !== undefined) {
       const o = origin.toLowerCase().replace(/\/$/, '');
-      const sameOrigin = host !== undefined && /^https?:\/\//.test(o) && o.replace(/^https?:\/\//, '') === host.toLowerCase();
+      const sameOrigin = /^https?:\/\//.test(o) && o.replace(/^https?:\/\//, '') === host.toLowerCase();
       if (!sameOrigin && !origins.has(o)) {
         return refuse(c, 'ORIGIN_NOT_ALLOWED', `Origin ${JSON.stringify(origin)} may not call this API; add it to the control API's allowedOrigins if it should.`);
       }
