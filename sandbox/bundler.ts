@@ -150,6 +150,7 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
     try {
       return await withBundleTimeout(build({ ...common, ...options, plugins: [...plugins, guard.plugin] }), opts.timeoutMs, workflowsPath);
     } catch (err) {
+      if (err instanceof WorkflowBundleError) throw err; // the time limit: already says what happened
       const violations = guard.violations();
       if (violations.length > 0) throw new ForbiddenImportError(violations);
       const errors = (err as Partial<BuildFailure>).errors;

@@ -3,7 +3,7 @@
  * over real HTTP: refused with the documented status, and nothing changes.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +128,18 @@ describe('only regular files', () => {
     await expect(bundleWorkflowCode({ workflowsPath: fifo })).rejects.toMatchObject({ code: 'WORKFLOW_BUNDLE_FAILED', message: expect.stringContaining('a FIFO') });
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(served.runtime.list()).toEqual([]);
+  });
+
+  it('a build that blocks on an input (a FIFO imported by the workflow) gives up at its time limit; the event loop keeps running', async () => {
+    const dir = path.join(kit.dir, 'blocking');
+    mkdirSync(dir);
+    execFileSync('mkfifo', [path.join(dir, 'dep.js')]);
+    writeFileSync(path.join(dir, 'workflows.ts'), "import './dep.js';\nexport async function blocked() { return 1; }\n");
+    const started = performance.now();
+    const bundling = bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflows.ts'), timeoutMs: 500 });
+    expect((await rawRequest(served.api.port, { path: '/healthz', timeoutMs: 1_000 })).status).toBe(200);
+    await expect(bundling).rejects.toMatchObject({ code: 'WORKFLOW_BUNDLE_FAILED', message: expect.stringMatching(/did not finish within 500 ms/) });
+    expect(performance.now() - started).toBeLessThan(3_000);
   });
 
   it('a directory without an index file and a device are refused', async () => {
