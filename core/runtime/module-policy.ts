@@ -76,10 +76,6 @@ export class ModulePolicy {
     this.anyRoots = [...new Set([...given, ...this.roots])];
   }
 
-  get allowRuntimeModules(): boolean {
-    return this.options.allowRuntimeModules;
-  }
-
   /**
    * The `import()` target of a plugin specifier: a `file:` URL of a regular file under the roots,
    * or the URL of a built-in plugin (`builtin` maps names to URLs). Throws {@link ModuleRefusedError}.
