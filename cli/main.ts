@@ -52,7 +52,7 @@ async function main(): Promise<number | undefined> {
 
   // What the control API needs is checked before anything starts, so a bad token or host costs nothing.
   const apiEnabled = config.api?.enabled !== false;
-  const envToken = process.env.TEMPO_API_TOKEN ? checkApiToken(process.env.TEMPO_API_TOKEN, 'TEMPO_API_TOKEN') : undefined;
+  const envToken = apiEnabled && process.env.TEMPO_API_TOKEN ? checkApiToken(process.env.TEMPO_API_TOKEN, 'TEMPO_API_TOKEN') : undefined;
   const token = config.api?.token ?? envToken;
   const hostname = values['api-address'] ?? config.api?.address ?? serveDefaults.hostname;
   if (apiEnabled && !token && !(await resolveBindAddress(hostname)).loopback) throw new ApiTokenRequiredError(hostname);
