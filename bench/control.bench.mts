@@ -49,7 +49,7 @@ await runtime.registerPlugin(
   defineActivityPlugin({ name: 'bench', activities: { mark: (...a: never[]) => handlers.mark!(...a), work: (...a: never[]) => handlers.work!(...a) } }),
 );
 const postWorker = async (taskQueue: string): Promise<string> => {
-  const res = await api.request('/workers', { method: 'POST', body: JSON.stringify({ taskQueue, activityPlugins: ['bench'] }) });
+  const res = await api.request('/workers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskQueue, activityPlugins: ['bench'] }) });
   if (res.status !== 201) throw new Error(`POST /workers: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 };
@@ -122,7 +122,7 @@ async function drainRatio(side: 'ours' | 'official'): Promise<{ drainMs: number;
     handlers.work = work as (...a: never[]) => Promise<unknown>;
     const id = await postWorker(taskQueue);
     drain = async () => {
-      const res = await api.request(`/workers/${id}/drain`, { method: 'POST', body: '{"graceMs":60000}' });
+      const res = await api.request(`/workers/${id}/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"graceMs":60000}' });
       if (((await res.json()) as { state: string }).state !== 'DRAINED') throw new Error('not DRAINED');
     };
   } else {
@@ -170,7 +170,7 @@ async function processStart(side: 'ours' | 'official'): Promise<number> {
     const config = path.join(mkdtempSync(path.join(tmpdir(), 'tempo-bench-')), 'config.json');
     writeFileSync(
       config,
-      JSON.stringify({ api: { port: 0 }, plugins: [{ module: path.join(root, 'dist/test/fixtures/plugins/mark-activities.js') }], workers: [{ taskQueue, activityPlugins: ['mark'], workflowsPath: fixtureWorkflowsPath }] }),
+      JSON.stringify({ api: { port: 0 }, moduleRoots: [root], plugins: [{ module: path.join(root, 'dist/test/fixtures/plugins/mark-activities.js') }], workers: [{ taskQueue, activityPlugins: ['mark'], workflowsPath: fixtureWorkflowsPath }] }),
     );
     ms = await spawnToFirstTask(['dist/cli/main.js', 'start', '--config', config]);
   } else {

@@ -11,13 +11,14 @@ import { runtimeInputSchema } from '../core/runtime/runtime-options.js';
 import { workerSpecSchema } from '../core/runtime/worker-spec.js';
 import { validate } from '../core/validate.js';
 import { pluginRefSchema } from '../plugins/loader.js';
+import { apiTokenSchema } from '../control-api/token.js';
 
 export const cliConfigSchema = z
   .object({
     temporal: z
       .object({
         address: runtimeInputSchema.shape.address,
-        namespace: z.string().min(1).optional(),
+        namespace: runtimeInputSchema.shape.namespace,
         connection: runtimeInputSchema.shape.connection,
       })
       .strict()
@@ -27,11 +28,15 @@ export const cliConfigSchema = z
         enabled: z.boolean().optional(),
         port: z.number().int().min(0).max(65_535, 'must be <= 65535').optional(),
         address: z.string().min(1).optional(),
-        token: z.string().min(16, 'must be at least 16 characters').optional(),
+        token: apiTokenSchema.optional(),
+        allowedHosts: z.array(z.string().min(1)).optional(),
+        allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin: scheme://host[:port]')).optional(),
       })
       .strict()
       .optional(),
     drainGraceMs: z.number().int().min(0).optional(),
+    moduleRoots: runtimeInputSchema.shape.moduleRoots,
+    allowRuntimeModules: runtimeInputSchema.shape.allowRuntimeModules,
     sandbox: runtimeInputSchema.shape.sandbox,
     plugins: z.array(pluginRefSchema).optional(),
     workers: z.array(workerSpecSchema).optional(),

@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { Runtime } from '../core/runtime/runtime.js';
 import { drainOnSignals } from '../core/runtime/signals.js';
 import { ConsoleLogger } from '../core/logger.js';
-import { serveControlApi, serveDefaults, type ServedControlApi } from '../control-api/serve.js';
+import { resolveBindAddress, serveControlApi, serveDefaults, type ServedControlApi } from '../control-api/serve.js';
+import { checkApiToken } from '../control-api/token.js';
+import { ApiTokenRequiredError } from '../core/runtime/errors.js';
 import { defaultConfig, readConfigFile } from './config.js';
 import { printHelp } from './instructions.js';
 
@@ -20,11 +22,12 @@ const USAGE = `Usage: tempo-worker start [--config FILE] [--port N] [--address h
 
   --config FILE        JSON config (see docs/cli.md)
   --port N             control API port (default ${serveDefaults.port}; 0 = any free port)
-  --api-address IP     control API bind address (default ${serveDefaults.hostname}; beyond loopback needs a token)
+  --api-address HOST   control API bind address or name (default ${serveDefaults.hostname}; beyond loopback needs a token)
   --address host:port  Temporal frontend (default TEMPORAL_ADDRESS, else a dev server)
   --namespace NS       default namespace of workers (default "default")
 
-  Env: TEMPO_API_TOKEN (bearer token of the control API), TEMPORAL_WORKER_LOG_LEVEL.`;
+  Env: TEMPO_API_TOKEN (bearer token of the control API, >= 16 characters; without one a random
+  token is generated, printed once and written to a file only you can read), TEMPORAL_WORKER_LOG_LEVEL.`;
 
 async function main(): Promise<number | undefined> {
   const { values, positionals } = parseArgs({
@@ -47,14 +50,24 @@ async function main(): Promise<number | undefined> {
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new Error(`--port: must be an integer 0-65535, got "${values.port}"`);
   const logger = new ConsoleLogger((process.env.TEMPORAL_WORKER_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
 
-  if (!values.address && !config.temporal?.address && !process.env.TEMPORAL_ADDRESS) console.log('TEMPORAL_ADDRESS is unset: starting a local Temporal dev server…');
+  // What the control API needs is checked before anything starts, so a bad token or host costs nothing.
+  const apiEnabled = config.api?.enabled !== false;
+  const envToken = apiEnabled && process.env.TEMPO_API_TOKEN ? checkApiToken(process.env.TEMPO_API_TOKEN, 'TEMPO_API_TOKEN') : undefined;
+  const token = config.api?.token ?? envToken;
+  const hostname = values['api-address'] ?? config.api?.address ?? serveDefaults.hostname;
+  if (apiEnabled && !token && !(await resolveBindAddress(hostname)).loopback) throw new ApiTokenRequiredError(hostname);
+
+  const address = values.address ?? config.temporal?.address ?? process.env.TEMPORAL_ADDRESS;
+  if (!address) console.log('TEMPORAL_ADDRESS is unset: starting a local Temporal dev server…');
   const runtime = await Runtime.create(
     {
-      ...(values.address ?? config.temporal?.address ? { address: values.address ?? config.temporal?.address } : {}),
+      ...(address ? { address } : { devServer: true }),
       namespace: values.namespace ?? config.temporal?.namespace ?? 'default',
       connection: config.temporal?.connection ?? {},
       ...(config.drainGraceMs !== undefined ? { drainGraceMs: config.drainGraceMs } : {}),
       ...(config.sandbox ? { sandbox: config.sandbox } : {}),
+      ...(config.moduleRoots ? { moduleRoots: config.moduleRoots } : {}),
+      ...(config.allowRuntimeModules !== undefined ? { allowRuntimeModules: config.allowRuntimeModules } : {}),
       plugins: config.plugins ?? [],
       baseDir,
     },
@@ -69,6 +82,21 @@ async function main(): Promise<number | undefined> {
     },
     { logger },
   );
+  // The API binds before any worker polls: a port in use or a bad host fails the start with no task taken.
+  if (apiEnabled) {
+    try {
+      api = await serveControlApi(runtime, {
+        port: port ?? serveDefaults.port,
+        hostname,
+        token,
+        ...(config.api?.allowedHosts ? { allowedHosts: config.api.allowedHosts } : {}),
+        ...(config.api?.allowedOrigins ? { allowedOrigins: config.api.allowedOrigins } : {}),
+      });
+    } catch (err) {
+      await runtime.shutdown({ graceMs: 0 });
+      throw err;
+    }
+  }
   for (const spec of config.workers ?? []) {
     try {
       await runtime.addWorker(spec);
@@ -76,14 +104,7 @@ async function main(): Promise<number | undefined> {
       logger.error('Worker from config not started', { taskQueue: spec.taskQueue, error });
     }
   }
-  if (config.api?.enabled !== false) {
-    api = await serveControlApi(runtime, {
-      port: port ?? serveDefaults.port,
-      hostname: values['api-address'] ?? config.api?.address ?? serveDefaults.hostname,
-      token: config.api?.token ?? process.env.TEMPO_API_TOKEN,
-    });
-  }
-  printHelp({ runtime, api, token: config.api?.token ?? process.env.TEMPO_API_TOKEN });
+  printHelp({ runtime, api, tokenSource: !api ? undefined : api.tokenFile ? { file: api.tokenFile, token: api.token } : config.api?.token ? 'config' : 'env' });
   return undefined; // keep running until a signal
 }
 

@@ -11,14 +11,20 @@ import { validate } from '../core/validate.js';
 import { bearerAuth } from './auth.js';
 import { ApiError, errorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { requestGuard, requireJson, type RequestGuardOptions } from './request-guard.js';
 import { createWorkerBody, deleteWorkerQuery, drainBody, drainQuery, loadPluginBody } from './schemas.js';
+import { checkApiToken } from './token.js';
 
 /** What the API needs of a runtime (a fake can stand in for it in tests). */
 export type ControlledRuntime = Pick<Runtime, 'addWorker' | 'list' | 'get' | 'pause' | 'resume' | 'drain' | 'remove' | 'readiness' | 'scrapeMetrics' | 'loadPlugin' | 'listPlugins'>;
 
-/** Options of {@link createControlApi}. */
-export interface ControlApiOptions {
-  /** Bearer token required on every mutating route. Without one, they are open (loopback only: see serveControlApi). */
+/** Options of {@link createControlApi}; `allowedHosts` / `allowedOrigins` are the request guard's (control-api/request-guard.ts). */
+export interface ControlApiOptions extends RequestGuardOptions {
+  /**
+   * Bearer token required on every mutating route, at least 16 characters. `serveControlApi`
+   * always has one (it generates one when none is given); an app mounted without one leaves
+   * authentication to its host.
+   */
   token?: string;
   /** Largest accepted body. @default 1_048_576 */
   bodyLimitBytes?: number;
@@ -46,6 +52,7 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S, what: string
 /** Builds the control API over `runtime`. */
 export function createControlApi(runtime: ControlledRuntime, options: ControlApiOptions = {}): Hono {
   const opts = { ...controlApiDefaults, ...options };
+  if (opts.token !== undefined) checkApiToken(opts.token, 'control API token');
   const app = new Hono();
   // Built on first request: generating JSON Schema from zod costs start-up time nobody may need.
   let openapi: ReturnType<typeof openApiDocument> | undefined;
@@ -55,7 +62,9 @@ export function createControlApi(runtime: ControlledRuntime, options: ControlApi
     return c.json(body, status);
   });
   app.notFound((c) => c.json(errorResponse(new ApiError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`)).body, 404));
+  app.use('*', requestGuard(opts));
   app.use('*', bearerAuth(opts.token));
+  app.use('*', requireJson());
   app.use(
     '*',
     bodyLimit({
@@ -79,7 +88,7 @@ export function createControlApi(runtime: ControlledRuntime, options: ControlApi
   app.get('/workers', (c) => c.json({ workers: runtime.list() }));
   app.post('/workers', async (c) => {
     const spec = await readBody(c, createWorkerBody, 'worker');
-    const info = await runtime.addWorker(spec);
+    const info = await runtime.addWorker(spec, { origin: 'request' });
     c.header('Location', `${opts.basePath.replace(/\/$/, '')}/workers/${encodeURIComponent(info.id)}`);
     return c.json(info, 201);
   });
@@ -108,7 +117,7 @@ export function createControlApi(runtime: ControlledRuntime, options: ControlApi
   app.get('/plugins', (c) => c.json(runtime.listPlugins()));
   app.post('/plugins', async (c) => {
     const ref = await readBody(c, loadPluginBody, 'plugin');
-    return c.json(await runtime.loadPlugin(ref), 201);
+    return c.json(await runtime.loadPlugin(ref, { origin: 'request' }), 201);
   });
   return app;
 }

@@ -12,19 +12,23 @@ const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [Stri
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input; `fields` names each bad field. Nothing changed.',
   401: 'No bearer token.',
-  403: 'Wrong bearer token.',
+  403: 'Wrong bearer token, a foreign Origin, or a module the operator did not configure.',
   404: 'Unknown worker id.',
   409: 'Conflict: the task queue is taken, the id exists, or the worker is in the wrong state.',
+  415: 'Not `Content-Type: application/json`.',
+  421: 'The Host header is not one this API serves (DNS rebinding).',
 };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const queryParams = (s: z.ZodObject) => Object.entries(s.shape).map(([name, field]) => ({ name, in: 'query', required: false, schema: input(field as Schema), description: (field as Schema).description }));
 const secured = [{ bearer: [] }];
+/** What a mutating route may answer before it runs: auth, the request guard (control-api/request-guard.ts), the content type. */
+const mutating = [401, 403, 415, 421] as const;
 
 /** Builds the OpenAPI 3.1 document; `basePath` is where the app is mounted. */
 export function openApiDocument(opts: { basePath?: string; title?: string; version?: string } = {}): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: opts.title ?? 'tempo-worker control API', version: opts.version ?? '0.1.0', description: 'Add, pause, drain and remove Temporal Worker Entities. Mutating routes need a bearer token when one is configured.' },
+    info: { title: opts.title ?? 'tempo-worker control API', version: opts.version ?? '0.1.0', description: 'Add, pause, drain and remove Temporal Worker Entities. Mutating routes need a bearer token (the standalone server always has one) and Content-Type: application/json; a foreign Host (421) or Origin (403) is refused.' },
     servers: [{ url: opts.basePath || '/' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths: {
@@ -34,7 +38,7 @@ export function openApiDocument(opts: { basePath?: string; title?: string; versi
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/workers': {
         get: { summary: 'List workers', responses: { 200: json(workerListSchema, 'Every worker.') } },
-        post: { summary: 'Add and start a worker', security: secured, requestBody: body(createWorkerBody), responses: { 201: json(workerInfoSchema, 'Created.'), ...errors(400, 401, 403, 409) } },
+        post: { summary: 'Add and start a worker', security: secured, requestBody: body(createWorkerBody), responses: { 201: json(workerInfoSchema, 'Created.'), ...errors(400, 409, ...mutating) } },
       },
       '/workers/{id}': {
         get: { summary: 'One worker: state, task queue, slots, task counts, last error', parameters: [idParam], responses: { 200: json(workerInfoSchema, 'The worker.'), ...errors(404) } },
@@ -42,23 +46,23 @@ export function openApiDocument(opts: { basePath?: string; title?: string; versi
           summary: 'Drain, then remove; ?force=true hands in-flight work back at once',
           security: secured,
           parameters: [idParam, ...queryParams(deleteWorkerQuery)],
-          responses: { 200: json(z.object({ id: z.string(), removed: z.literal(true) }), 'Removed.'), ...errors(400, 401, 403, 404) },
+          responses: { 200: json(z.object({ id: z.string(), removed: z.literal(true) }), 'Removed.'), ...errors(400, 404, ...mutating) },
         },
       },
-      '/workers/{id}/pause': { post: { summary: 'Stop polling; in-flight work finishes', security: secured, parameters: [idParam], responses: { 200: json(workerInfoSchema, 'Paused.'), ...errors(401, 403, 404, 409) } } },
-      '/workers/{id}/resume': { post: { summary: 'Poll again', security: secured, parameters: [idParam], responses: { 200: json(workerInfoSchema, 'Running.'), ...errors(401, 403, 404, 409) } } },
+      '/workers/{id}/pause': { post: { summary: 'Stop polling; in-flight work finishes', security: secured, parameters: [idParam], responses: { 200: json(workerInfoSchema, 'Paused.'), ...errors(404, 409, ...mutating) } } },
+      '/workers/{id}/resume': { post: { summary: 'Poll again', security: secured, parameters: [idParam], responses: { 200: json(workerInfoSchema, 'Running.'), ...errors(404, 409, ...mutating) } } },
       '/workers/{id}/drain': {
         post: {
           summary: 'Stop polling, let in-flight work finish within graceMs, hand the rest back',
           security: secured,
           parameters: [idParam, ...queryParams(drainQuery)],
           requestBody: { ...body(drainBody), required: false },
-          responses: { 200: json(workerInfoSchema, 'DRAINED.'), 202: json(workerInfoSchema, 'Draining (wait=false).'), ...errors(400, 401, 403, 404, 409) },
+          responses: { 200: json(workerInfoSchema, 'DRAINED.'), 202: json(workerInfoSchema, 'Draining (wait=false).'), ...errors(400, 404, 409, ...mutating) },
         },
       },
       '/plugins': {
         get: { summary: 'Loaded plugins and failed loads', responses: { 200: json(pluginListSchema, 'Plugins.') } },
-        post: { summary: 'Load a plugin module', security: secured, requestBody: body(loadPluginBody), responses: { 201: json(pluginInfoSchema, 'Loaded.'), ...errors(400, 401, 403, 409) } },
+        post: { summary: 'Load a plugin module', security: secured, requestBody: body(loadPluginBody), responses: { 201: json(pluginInfoSchema, 'Loaded.'), ...errors(400, 409, ...mutating) } },
       },
     },
   };

@@ -77,5 +77,6 @@ export const readinessSchema = z.object({
   ready: z.boolean(),
   connected: z.boolean(),
   shuttingDown: z.boolean(),
+  devServer: z.boolean().describe('Whether the runtime runs on a local dev server it started itself.'),
   workers: z.object({ total: z.number().int(), running: z.number().int(), failed: z.number().int() }),
 });

@@ -2,15 +2,17 @@
  * Finds a plugin module, imports it and checks the shape of its export, so a bad module fails
  * with one message naming the module and what it lacks instead of a TypeError at first use.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { PluginError } from '../core/runtime/errors.js';
+import type { ModuleOrigin, ModulePolicy } from '../core/runtime/module-policy.js';
 import type { PluginDefinition } from './contracts.js';
 
 /** Where a plugin comes from: a module specifier plus its options. */
 export interface PluginRef {
-  /** `builtin:prometheus`, a path (relative to the config file or cwd), a `file:` URL, or a package name. */
+  /**
+   * `builtin:prometheus`, a path (relative to the config file or cwd), a `file:` URL, or a package
+   * name; anything but `builtin:` must resolve to a regular file under the module roots.
+   */
   readonly module: string;
   readonly options?: unknown;
 }
@@ -28,23 +30,23 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, string>> = {
   'structured-logging': './structured-logging/index.js',
 };
 
-/** Turns a specifier into something `import()` takes. */
-export function resolvePluginSpecifier(specifier: string, baseDir: string): string {
-  if (specifier.startsWith('builtin:')) {
-    const rel = BUILTIN_PLUGINS[specifier.slice('builtin:'.length)];
-    if (!rel) {
-      throw new PluginError('PLUGIN_LOAD_FAILED', `Plugin module "${specifier}" is not a built-in plugin; built-ins: ${Object.keys(BUILTIN_PLUGINS).map((b) => `builtin:${b}`).join(', ')}.`, specifier);
-    }
-    return new URL(rel, import.meta.url).href;
+/** The URL of the built-in plugin `name`; throws PLUGIN_LOAD_FAILED naming the built-ins. */
+export function builtinPluginUrl(name: string): string {
+  const rel = Object.hasOwn(BUILTIN_PLUGINS, name) ? BUILTIN_PLUGINS[name] : undefined; // not `__proto__` & co.
+  if (!rel) {
+    const all = Object.keys(BUILTIN_PLUGINS).map((b) => `builtin:${b}`).join(', ');
+    throw new PluginError('PLUGIN_LOAD_FAILED', `Plugin module "builtin:${name}" is not a built-in plugin; built-ins: ${all}.`, `builtin:${name}`);
   }
-  if (specifier.startsWith('file:')) return specifier;
-  if (specifier.startsWith('.') || path.isAbsolute(specifier)) return pathToFileURL(path.resolve(baseDir, specifier)).href;
-  return specifier;
+  return new URL(rel, import.meta.url).href;
 }
 
-/** Imports `specifier` and returns its checked plugin definition; throws a {@link PluginError}. */
-export async function importPlugin(specifier: string, baseDir: string): Promise<PluginDefinition> {
-  const target = resolvePluginSpecifier(specifier, baseDir);
+/**
+ * Checks `specifier` against the module policy (refusing it before anything is imported),
+ * imports it and returns its checked plugin definition; throws a {@link PluginError} or a
+ * `ModuleRefusedError`.
+ */
+export async function importPlugin(specifier: string, policy: ModulePolicy, origin: ModuleOrigin): Promise<PluginDefinition> {
+  const target = policy.pluginTarget(specifier, origin, builtinPluginUrl);
   let mod: unknown;
   try {
     mod = await import(target);

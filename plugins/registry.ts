@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
-import { PluginError } from '../core/runtime/errors.js';
+import { ModuleRefusedError, PluginError } from '../core/runtime/errors.js';
+import { ModulePolicy, type ModuleOrigin } from '../core/runtime/module-policy.js';
 import {
   ActivityPluginToken,
   InterceptorPluginToken,
@@ -37,8 +38,11 @@ export interface PluginFailure {
 export interface PluginRegistryDeps {
   container: DependencyContainer;
   logger: Logger;
+  /** Base of relative specifiers. */
   baseDir: string;
   loadTimeoutMs: number;
+  /** What may be imported. @default roots [baseDir], no runtime modules */
+  modulePolicy?: ModulePolicy;
 }
 
 const TOKENS: Record<PluginKind, InjectionToken<unknown>> = {
@@ -57,16 +61,22 @@ export class PluginRegistry {
   private readonly reserved = new Set<string>();
   private metricsCache: MetricsPlugin[] = [];
   readonly failures: PluginFailure[] = [];
+  private readonly policy: ModulePolicy;
 
-  constructor(private readonly deps: PluginRegistryDeps) {}
+  constructor(private readonly deps: PluginRegistryDeps) {
+    this.policy = deps.modulePolicy ?? new ModulePolicy({ roots: [deps.baseDir], baseDir: deps.baseDir, allowRuntimeModules: false });
+  }
 
-  /** Imports a module and registers its plugin; records and rethrows a {@link PluginError}. */
-  async load(ref: PluginRef): Promise<LoadedPluginInfo> {
+  /**
+   * Imports a module and registers its plugin; records and rethrows a {@link PluginError} (or the
+   * policy's `ModuleRefusedError`: then nothing was imported). `origin` says who named the module.
+   */
+  async load(ref: PluginRef, origin: ModuleOrigin = 'operator'): Promise<LoadedPluginInfo> {
     try {
-      const def = await importPlugin(ref.module, this.deps.baseDir);
+      const def = await importPlugin(ref.module, this.policy, origin);
       return await this.register(def, ref.options, ref.module);
     } catch (err) {
-      const e = err instanceof PluginError ? err : new PluginError('PLUGIN_SETUP_FAILED', `Plugin module "${ref.module}" failed: ${(err as Error).message}`, ref.module, { cause: err });
+      const e = err instanceof PluginError || err instanceof ModuleRefusedError ? err : new PluginError('PLUGIN_SETUP_FAILED', `Plugin module "${ref.module}" failed: ${(err as Error).message}`, ref.module, { cause: err });
       this.failures.push({ module: ref.module, code: e.code, message: e.message, at: new Date().toISOString() });
       if (this.failures.length > 100) this.failures.shift();
       throw e;

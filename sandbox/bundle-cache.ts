@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowBundle } from './bundler.js';
 
@@ -30,6 +30,8 @@ export function digestInputs(files: readonly string[]): string | undefined {
   const hash = createHash('sha256');
   try {
     for (const file of files) {
+      // Never open a FIFO or device here: the read would block the main thread for good.
+      if (!statSync(file).isFile()) return undefined;
       hash.update(file);
       hash.update(readFileSync(file));
     }

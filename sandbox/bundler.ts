@@ -12,6 +12,7 @@ import path from 'node:path';
 import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type Plugin } from 'esbuild';
 import { BundleCache, digestInputs, sha256 } from './bundle-cache.js';
 import { createBundleGuard } from './bundle-guard.js';
+import { assertBundlableEntry, withBundleTimeout } from './bundle-limits.js';
 import { converterDelegatesPlugin, joinParts, libraryEntrySource, resolveSpecifier, sharedImportsPlugin, userEntrySource } from './bundle-parts.js';
 import { ForbiddenImportError, WorkflowBundleError } from './errors.js';
 
@@ -42,6 +43,11 @@ export interface BundleOptions {
    * @default undefined
    */
   readonly cacheDir?: string;
+  /**
+   * Longest a build may take before it fails with WORKFLOW_BUNDLE_FAILED.
+   * @default 60000
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The defaults of {@link BundleOptions}, in one place. */
@@ -50,6 +56,7 @@ export const BUNDLE_DEFAULTS = {
   ignoreModules: [] as readonly string[],
   sourceMap: true,
   cacheDir: undefined as string | undefined,
+  timeoutMs: 60_000,
 } as const;
 
 /** A bundle ready for {@link WorkflowSandbox.registerBundle}. Plain data: it can be cloned and cached. */
@@ -100,6 +107,7 @@ function formatMessages(messages: readonly Message[]): string {
 export async function bundleWorkflowCode(options: BundleOptions): Promise<WorkflowBundle> {
   const opts = { ...BUNDLE_DEFAULTS, ...options };
   const workflowsPath = path.resolve(opts.workflowsPath);
+  await assertBundlableEntry(workflowsPath);
   const cacheKey = sha256(
     JSON.stringify({
       // Bumped when the script's layout changes: an on-disk cache must not serve the old one.
@@ -140,8 +148,9 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   const stdin = (contents: string, sourcefile: string) => ({ contents, resolveDir: path.dirname(workflowsPath), sourcefile, loader: 'js' as const });
   const run = async (options: BuildOptions, plugins: Plugin[]) => {
     try {
-      return await build({ ...common, ...options, plugins: [...plugins, guard.plugin] });
+      return await withBundleTimeout(build({ ...common, ...options, plugins: [...plugins, guard.plugin] }), opts.timeoutMs, workflowsPath);
     } catch (err) {
+      if (err instanceof WorkflowBundleError) throw err; // the time limit: already says what happened
       const violations = guard.violations();
       if (violations.length > 0) throw new ForbiddenImportError(violations);
       const errors = (err as Partial<BuildFailure>).errors;

@@ -27,6 +27,12 @@ export const RuntimeErrorCode = {
   PLUGIN_NAME_TAKEN: 'PLUGIN_NAME_TAKEN',
   /** The control API would listen beyond loopback without a bearer token. */
   API_TOKEN_REQUIRED: 'API_TOKEN_REQUIRED',
+  /** A module specifier (plugin module, workflowsPath) is not allowed: a URL scheme, a path outside the module roots, or not a regular file. */
+  MODULE_REFUSED: 'MODULE_REFUSED',
+  /** A control-API request named a module the operator did not configure, and `allowRuntimeModules` is off. */
+  MODULE_NOT_CONFIGURED: 'MODULE_NOT_CONFIGURED',
+  /** No Temporal address was given and `devServer` is off. */
+  ADDRESS_REQUIRED: 'ADDRESS_REQUIRED',
 } as const;
 export type RuntimeErrorCode = (typeof RuntimeErrorCode)[keyof typeof RuntimeErrorCode];
 
@@ -69,6 +75,33 @@ export class ApiTokenRequiredError extends RuntimeError {
     super(
       RuntimeErrorCode.API_TOKEN_REQUIRED,
       `The control API would listen on ${address}, beyond loopback, without a bearer token. Set api.token (or TEMPO_API_TOKEN), or bind to 127.0.0.1.`,
+    );
+  }
+}
+
+/**
+ * A module the runtime was asked to import or bundle was refused before anything was loaded;
+ * `specifier` is what was asked for, `roots` the directories modules may come from.
+ */
+export class ModuleRefusedError extends RuntimeError {
+  constructor(
+    code: typeof RuntimeErrorCode.MODULE_REFUSED | typeof RuntimeErrorCode.MODULE_NOT_CONFIGURED,
+    message: string,
+    readonly specifier: string,
+    readonly roots: readonly string[],
+    /** The spec field it came from (`workflowsPath`), so the API can name it in `fields`. */
+    field?: string,
+  ) {
+    super(code, message, field ? { cause: { issues: [{ path: field.split('.'), message }] } } : undefined);
+  }
+}
+
+/** Neither an address, nor TEMPORAL_ADDRESS, nor `devServer: true`. */
+export class AddressRequiredError extends RuntimeError {
+  constructor() {
+    super(
+      RuntimeErrorCode.ADDRESS_REQUIRED,
+      'No Temporal server address: pass address: "host:port" (or set TEMPORAL_ADDRESS), or devServer: true to install and start a local dev server.',
     );
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { connectionInputSchema, type ConnectionInput } from '../connection/connection-options.js';
 import { pluginRefSchema, type PluginRef } from '../../plugins/loader.js';
+import { temporalName } from '../validate.js';
 
 /** Options of a {@link Runtime}; durations carry their unit. */
 export interface RuntimeOptions {
@@ -10,7 +11,11 @@ export interface RuntimeOptions {
   namespace: string;
   /** TLS, API key, metadata, timeouts: shared by the connection of every namespace. */
   connection: Omit<ConnectionInput, 'address' | 'namespace'>;
-  /** With no address at all, install and start `temporal server start-dev`, stopped at shutdown. @default true */
+  /**
+   * With no address (and no TEMPORAL_ADDRESS), install and start `temporal server start-dev`,
+   * stopped at shutdown. Off by default: a runtime without an address fails with ADDRESS_REQUIRED
+   * instead of silently running on an in-memory server. @default false
+   */
   devServer: boolean;
   /** Grace of drain, remove and shutdown when the call gives none. @default 30000 */
   drainGraceMs: number;
@@ -20,6 +25,18 @@ export interface RuntimeOptions {
   pluginLoadTimeoutMs: number;
   /** Base of relative plugin specifiers and workflow paths. @default process.cwd() */
   baseDir: string;
+  /**
+   * Directories plugin modules and workflow paths may come from (relative ones against `baseDir`);
+   * anything else, and every URL scheme but `builtin:`/`file:`, is refused before it is loaded
+   * (docs/runtime.md, "Where code comes from"). @default [baseDir]
+   */
+  moduleRoots?: string[];
+  /**
+   * Let control-API requests (POST /plugins, POST /workers' workflowsPath) name modules the
+   * operator did not configure; they must still lie under `moduleRoots`. Off, a request may only
+   * name modules the config or the embedding code named. @default false
+   */
+  allowRuntimeModules: boolean;
   /** One sticky queue per namespace for every entity with workflows (docs/sticky-queues.md). */
   stickyQueue: StickyQueueRuntimeOptions;
   /** The workflow sandbox shared by every entity (docs/workflows.md); unset fields take the sandbox's defaults. */
@@ -46,11 +63,12 @@ export interface StickyQueueRuntimeOptions {
 export const runtimeDefaults: Omit<RuntimeOptions, 'address'> = {
   namespace: 'default',
   connection: {},
-  devServer: true,
+  devServer: false,
   drainGraceMs: 30_000,
   plugins: [],
   pluginLoadTimeoutMs: 10_000,
   baseDir: process.cwd(),
+  allowRuntimeModules: false,
   stickyQueue: { shared: true, pollers: 8, maxConcurrentTaskExecutions: 100 },
   sandbox: {},
 };
@@ -61,13 +79,15 @@ export type RuntimeInput = Partial<Omit<RuntimeOptions, 'stickyQueue'>> & { stic
 export const runtimeInputSchema = z
   .object({
     address: connectionInputSchema.shape.address,
-    namespace: z.string().min(1),
+    namespace: temporalName({ maxBytes: 255 }),
     connection: connectionInputSchema.omit({ address: true, namespace: true }),
     devServer: z.boolean(),
     drainGraceMs: z.number().int().min(0),
     plugins: z.array(pluginRefSchema),
     pluginLoadTimeoutMs: z.number().int().positive(),
     baseDir: z.string().min(1),
+    moduleRoots: z.array(z.string().min(1)).min(1, 'must name at least one directory'),
+    allowRuntimeModules: z.boolean(),
     stickyQueue: z
       .object({ shared: z.boolean(), pollers: z.number().int().positive(), maxConcurrentTaskExecutions: z.number().int().positive() })
       .partial()

@@ -17,7 +17,8 @@ import { RuntimeViewToken, type PluginDefinition } from '../../plugins/contracts
 import type { PluginRef } from '../../plugins/loader.js';
 import { PluginRegistry, type LoadedPluginInfo, type PluginFailure } from '../../plugins/registry.js';
 import { ConnectionPool } from './connection-pool.js';
-import { RuntimeShutDownError, WorkerConflictError, WorkerNotFoundError } from './errors.js';
+import { AddressRequiredError, RuntimeShutDownError, WorkerConflictError, WorkerNotFoundError } from './errors.js';
+import { ModulePolicy, type ModuleOrigin } from './module-policy.js';
 import type { RuntimeMetricEvent } from './metric-events.js';
 import { runtimeDefaults, runtimeInputSchema, type RuntimeInput, type RuntimeOptions } from './runtime-options.js';
 import { buildEntity, resolveSpec } from './worker-factory.js';
@@ -40,7 +41,15 @@ export interface Readiness {
   ready: boolean;
   connected: boolean;
   shuttingDown: boolean;
+  /** Whether the runtime runs on a dev server it started itself. */
+  devServer: boolean;
   workers: { total: number; running: number; failed: number };
+}
+
+/** Who asks: the embedding code / config (`operator`, the default) or a control-API request. */
+export interface CallOrigin {
+  /** @default 'operator' */
+  origin?: ModuleOrigin;
 }
 
 /** States in which an entity holds its namespace + task queue against a second one. */
@@ -50,6 +59,8 @@ export class Runtime {
   /** The runtime's own child container: plugins resolve from it; dispose()d at shutdown. */
   readonly container: DependencyContainer;
   readonly plugins: PluginRegistry;
+  /** Which modules may be imported or bundled (core/runtime/module-policy.ts). */
+  readonly modules: ModulePolicy;
   readonly logger: Logger;
   private readonly workers = new Map<string, WorkerRecord>();
   /** Ids and queue keys reserved by addWorker calls still connecting, so concurrent adds conflict. */
@@ -68,11 +79,13 @@ export class Runtime {
     this.logger = deps.logger ?? new ConsoleLogger();
     this.container = (deps.container ?? rootContainer).createChildContainer();
     this.container.register(RuntimeViewToken, { useValue: { list: () => this.list() } });
-    this.plugins = new PluginRegistry({ container: this.container, logger: this.logger, baseDir: options.baseDir, loadTimeoutMs: options.pluginLoadTimeoutMs });
+    this.modules = new ModulePolicy({ roots: options.moduleRoots ?? [options.baseDir], baseDir: options.baseDir, allowRuntimeModules: options.allowRuntimeModules });
+    this.plugins = new PluginRegistry({ container: this.container, logger: this.logger, baseDir: options.baseDir, loadTimeoutMs: options.pluginLoadTimeoutMs, modulePolicy: this.modules });
   }
 
   /**
-   * Validates the options, finds the server (starting a dev server when there is no address),
+   * Validates the options, finds the server (`address`, else TEMPORAL_ADDRESS, else a dev server
+   * when `devServer` is on, else ADDRESS_REQUIRED),
    * connects the default namespace (failing fast when it cannot), and loads the configured
    * plugins; a plugin that fails is logged and listed in `plugins.failures`, never fatal.
    */
@@ -85,7 +98,7 @@ export class Runtime {
       devServer = await TemporalDevServer.start();
       address = devServer.address;
     }
-    address ??= '127.0.0.1:7233';
+    if (!address) throw new AddressRequiredError();
     let runtime: Runtime | undefined;
     const pool = new ConnectionPool({ ...options.connection, address }, (e) => runtime?.emit(e));
     runtime = new Runtime({ ...options, address }, pool, deps, devServer);
@@ -99,11 +112,14 @@ export class Runtime {
     return runtime;
   }
 
-  /** Imports and registers a plugin module. Throws a PluginError (the runtime itself is unaffected). */
-  async loadPlugin(ref: PluginRef): Promise<LoadedPluginInfo> {
+  /**
+   * Imports and registers a plugin module. Throws a PluginError, or MODULE_REFUSED /
+   * MODULE_NOT_CONFIGURED before importing anything (the runtime itself is unaffected).
+   */
+  async loadPlugin(ref: PluginRef, opts: CallOrigin = {}): Promise<LoadedPluginInfo> {
     this.assertOpen('load a plugin');
     try {
-      return await this.plugins.load(ref);
+      return await this.plugins.load(ref, opts.origin);
     } catch (error) {
       this.logger.error('Plugin failed to load', { module: ref.module, error });
       throw error;
@@ -125,10 +141,10 @@ export class Runtime {
    * Adds and starts a Worker Entity. Refuses a second entity on the same namespace + task queue
    * (WORKER_CONFLICT) unless `allowDuplicate`; bad input throws before anything changes.
    */
-  async addWorker(spec: WorkerSpec): Promise<WorkerInfo> {
+  async addWorker(spec: WorkerSpec, opts: CallOrigin = {}): Promise<WorkerInfo> {
     this.assertOpen('add a worker');
     const parsed = validate(workerSpecInputSchema, spec, 'worker');
-    const resolved = resolveSpec(parsed, { defaultNamespace: this.options.namespace, baseDir: this.options.baseDir, plugins: this.plugins });
+    const resolved = resolveSpec(parsed, { defaultNamespace: this.options.namespace, modules: this.modules, origin: opts.origin ?? 'operator', plugins: this.plugins });
     const { namespace } = resolved;
     const key = `${namespace}\u0000${parsed.taskQueue}`;
     const id = parsed.id ?? `${parsed.taskQueue.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 80)}-${randomUUID().slice(0, 8)}`.replace(/^[^A-Za-z0-9]/, 'w');
@@ -234,7 +250,7 @@ export class Runtime {
     const workers = { total: states.length, running: states.filter((s) => s === 'RUNNING').length, failed: states.filter((s) => s === 'FAILED').length };
     const shuttingDown = this.shuttingDown !== undefined;
     const connected = !shuttingDown && (await this.pool.healthy());
-    return { ready: connected && !shuttingDown && workers.running > 0 && workers.failed === 0, connected, shuttingDown, workers };
+    return { ready: connected && !shuttingDown && workers.running > 0 && workers.failed === 0, connected, shuttingDown, devServer: this.devServer !== undefined, workers };
   }
 
   /** The first metrics plugin's exposition (GET /metrics), or undefined when none has one. */

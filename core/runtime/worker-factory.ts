@@ -3,8 +3,6 @@
  * connection, plugin activities, interceptors and metric events. Everything that can fail on bad
  * input is checked before anything is created.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { LoadedDataConverter } from '@temporalio/common';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
@@ -18,6 +16,7 @@ import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
 import { activityAwareLogger, composeActivityInvoke } from './activity-interceptors.js';
 import type { MetricEventSink } from './metric-events.js';
+import type { ModuleOrigin, ModulePolicy } from './module-policy.js';
 import type { WorkflowSide } from './worker-info.js';
 import type { WorkerSpecJson } from './worker-spec.js';
 
@@ -37,10 +36,13 @@ export interface ResolvedSpec {
   readonly ignored: string[];
 }
 
-/** Checks references (plugins, workflow path) and builds the entity's input. Throws ConfigError / PluginError. */
+/**
+ * Checks references (plugins, workflow path: against the module policy, before anything is
+ * bundled) and builds the entity's input. Throws ConfigError / PluginError / ModuleRefusedError.
+ */
 export function resolveSpec(
   spec: WorkerSpecJson & { activities?: Record<string, ActivityFunction> },
-  ctx: { defaultNamespace: string; baseDir: string; plugins: PluginRegistry },
+  ctx: { defaultNamespace: string; modules: ModulePolicy; origin: ModuleOrigin; plugins: PluginRegistry },
 ): ResolvedSpec {
   const activities: Record<string, ActivityFunction> = {};
   const owner = new Map<string, string>();
@@ -56,11 +58,7 @@ export function resolveSpec(
   if (spec.activities) add('worker.activities', spec.activities);
   const interceptors = ctx.plugins.interceptorPlugins(spec.interceptors);
 
-  let workflowsPath: string | undefined;
-  if (spec.workflowsPath) {
-    workflowsPath = path.resolve(ctx.baseDir, spec.workflowsPath);
-    if (!existsSync(workflowsPath)) throw invalidField('workflowsPath', `${workflowsPath} does not exist`);
-  }
+  const workflowsPath = spec.workflowsPath ? ctx.modules.workflowsFile(spec.workflowsPath, ctx.origin) : undefined;
   if (!Object.keys(activities).length && !workflowsPath) {
     throw invalidField('', 'has nothing to run; give activityPlugins (or activities) and/or a workflowsPath');
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
+import { temporalName } from '../validate.js';
 
 const positiveInt = (max: number) => z.number().int('must be an integer').positive('must be > 0').max(max, `must be <= ${max}`);
 const pluginName = z.string().min(1, 'must name a loaded plugin').max(128);
@@ -26,17 +27,13 @@ export const workerSpecSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit')
       .optional()
       .describe('Stable id; generated when omitted.'),
-    namespace: z.string().min(1).max(255).optional().describe("Defaults to the runtime's namespace."),
-    taskQueue: z
-      .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-      .min(1, 'must not be empty')
-      .max(1000)
-      .refine((s) => s.trim() === s, 'must not start or end with whitespace'),
+    namespace: temporalName({ maxBytes: 255 }).optional().describe("Defaults to the runtime's namespace."),
+    taskQueue: temporalName({ maxBytes: 1000, reservedPrefix: '/_sys/' }).refine((s) => s.trim() === s, 'must not start or end with whitespace'),
     workflowsPath: z.string().min(1).max(4096).optional().describe('Workflow module (or folder with an index), relative to the runtime base dir.'),
     activityPlugins: z.array(pluginName).max(100).optional().describe('Names of loaded activity plugins whose activities this worker runs.'),
     interceptors: z.array(pluginName).max(100).optional().describe('Names of loaded interceptor plugins; omitted = every loaded one, [] = none.'),
     limits: workerLimitsSchema.optional(),
-    identity: z.string().min(1).max(1000).optional(),
+    identity: temporalName({ maxBytes: 1000 }).optional(),
     drainGraceMs: z.number().int().min(0).max(3_600_000).optional().describe('Default grace of drain and delete, ms.'),
     allowDuplicate: z.boolean().optional().describe('Allow a second entity on the same namespace + task queue.'),
     paused: z.boolean().optional().describe('Create it PAUSED: it polls only after resume.'),

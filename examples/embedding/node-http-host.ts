@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createControlApi } from '../../control-api/app.js';
+import { generateApiToken } from '../../control-api/token.js';
 import { Runtime } from '../../core/runtime/runtime.js';
 import type { Logger } from '../../core/logger.js';
 import { defineActivityPlugin } from '../../plugins/contracts.js';
@@ -34,6 +35,8 @@ class OrderActivities {
 
 const ordersPlugin = defineActivityPlugin({ name: 'orders', activityClass: OrderActivities });
 
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
 export interface HostOptions {
   temporalAddress?: string;
   port?: number;
@@ -50,7 +53,8 @@ export async function startNodeHttpHost(opts: HostOptions = {}): Promise<{ url: 
   await runtime.registerPlugin(ordersPlugin);
   await runtime.addWorker({ taskQueue: opts.taskQueue ?? 'orders', activityPlugins: ['orders'] });
 
-  const control = new Hono().route('/temporal', createControlApi(runtime, { token: opts.token, basePath: '/temporal' }));
+  // The service listens on loopback only: refuse other Host names (DNS rebinding) and keep the token.
+  const control = new Hono().route('/temporal', createControlApi(runtime, { token: opts.token, basePath: '/temporal', allowedHosts: LOOPBACK_HOSTS }));
   const controlListener = getRequestListener(control.fetch);
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/temporal/')) return void controlListener(req, res);
@@ -73,7 +77,9 @@ export async function startNodeHttpHost(opts: HostOptions = {}): Promise<{ url: 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const host = await startNodeHttpHost({ port: 8080, token: process.env.TEMPO_API_TOKEN });
+  const token = process.env.TEMPO_API_TOKEN ?? generateApiToken();
+  const host = await startNodeHttpHost({ port: 8080, token, temporalAddress: process.env.TEMPORAL_ADDRESS });
   console.log(`Service on ${host.url}; control API on ${host.url}/temporal/workers`);
+  if (!process.env.TEMPO_API_TOKEN) console.log(`Control API token (generated): ${token}`);
   process.once('SIGINT', () => void host.close().then(() => process.exit(0)));
 }

@@ -23,6 +23,7 @@ describe('tempo-worker start', () => {
       config,
       JSON.stringify({
         drainGraceMs: 20_000,
+        moduleRoots: [pluginFixtures],
         plugins: [{ module: path.join(pluginFixtures, 'slow-activities.ts') }, { module: 'builtin:prometheus' }],
         workers: [{ id: 'sig', taskQueue, activityPlugins: ['slow'], limits: { maxConcurrentActivityTaskExecutions: 10 } }],
       }),
@@ -31,7 +32,7 @@ describe('tempo-worker start', () => {
     const { client, close } = await officialClient();
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start', '--config', config, '--port', '0'], {
       cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_WORKER_LOG_LEVEL: 'WARN' },
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_WORKER_LOG_LEVEL: 'WARN', XDG_RUNTIME_DIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -13,7 +13,8 @@ let app: ReturnType<typeof createControlApi>;
 let existing: string;
 
 beforeAll(async () => {
-  runtime = await testRuntime({ plugins: [{ module: './echo-activities.ts' }] });
+  // allowRuntimeModules: the plugin cases below reach the loader (test/e2e/hardening covers the default).
+  runtime = await testRuntime({ plugins: [{ module: './echo-activities.ts' }], allowRuntimeModules: true });
   app = createControlApi(runtime);
   existing = (await runtime.addWorker({ taskQueue: uniqueTaskQueue('malformed'), activityPlugins: ['echo'] })).id;
 });
@@ -85,14 +86,14 @@ describe('POST /workers with a malformed body', () => {
     const res = await app.request('/workers', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     const answer = await json(res);
     expect(res.status, JSON.stringify(answer)).toBe(400);
-    expect(answer.error.code).toMatch(/^(CONFIG_INVALID|PLUGIN_NOT_FOUND|NAMESPACE_NOT_FOUND)$/);
+    expect(answer.error.code).toMatch(/^(CONFIG_INVALID|PLUGIN_NOT_FOUND|NAMESPACE_NOT_FOUND|MODULE_REFUSED)$/);
     expect(answer.error.message.length).toBeGreaterThan(10);
-    if (answer.error.code === 'CONFIG_INVALID') expect(answer.error.fields?.length).toBeGreaterThan(0);
+    if (answer.error.code === 'CONFIG_INVALID' || answer.error.code === 'MODULE_REFUSED') expect(answer.error.fields?.length).toBeGreaterThan(0);
     expect(snapshot()).toEqual(before);
   });
 
   it('names the fields at fault', async () => {
-    const res = await app.request('/workers', { method: 'POST', body: '{"taskQueue":5,"limits":{"maxConcurrentActivityTaskExecutions":0},"bogus":1}' });
+    const res = await app.request('/workers', { method: 'POST', body: '{"taskQueue":5,"limits":{"maxConcurrentActivityTaskExecutions":0},"bogus":1}', headers: { 'content-type': 'application/json' } });
     expect((await json(res)).error.fields).toEqual([
       { path: 'taskQueue', message: 'must be a string' },
       { path: 'limits.maxConcurrentActivityTaskExecutions', message: 'must be > 0' },
@@ -124,7 +125,7 @@ describe('other routes with malformed input', () => {
   it.each(otherRequests)('%s → 400, nothing changed', async (_label, method, suffix, body) => {
     const before = snapshot();
     const path = suffix === 'plugins' ? '/plugins' : `/workers/${existing}${suffix}`;
-    const res = await app.request(path, { method, body });
+    const res = await app.request(path, { method, body, headers: { 'content-type': 'application/json' } });
     const answer = await json(res);
     expect(res.status, JSON.stringify(answer)).toBe(400);
     expect(answer.error.message).toBeTruthy();

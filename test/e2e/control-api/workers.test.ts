@@ -21,7 +21,8 @@ const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application
 
 beforeAll(async () => {
   ({ client, close: closeClient } = await officialClient());
-  runtime = await testRuntime({ plugins: [{ module: './echo-activities.ts' }, { module: './slow-activities.ts' }, { module: 'builtin:prometheus' }] });
+  // This suite loads plugins and workflows through the API: that needs allowRuntimeModules (test/e2e/hardening covers the default).
+  runtime = await testRuntime({ plugins: [{ module: './echo-activities.ts' }, { module: './slow-activities.ts' }, { module: 'builtin:prometheus' }], allowRuntimeModules: true });
   runtime.container.register(DbToken, { useValue: { get: async (k: string) => `row:${k}` } });
   app = createControlApi(runtime, { token: TOKEN });
 });

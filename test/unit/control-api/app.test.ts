@@ -36,7 +36,7 @@ function fakeRuntime(): ControlledRuntime & { calls: string[] } {
     resume: (id) => (calls.push(`resume:${id}`), get(id)),
     drain: async (id, o) => (calls.push(`drain:${id}:${o?.graceMs}`), get(id)),
     remove: async (id, o) => void (get(id), calls.push(`remove:${id}:${o?.force}`)),
-    readiness: async () => ({ ready: true, connected: true, shuttingDown: false, workers: { total: 1, running: 1, failed: 0 } }),
+    readiness: async () => ({ ready: true, connected: true, shuttingDown: false, devServer: false, workers: { total: 1, running: 1, failed: 0 } }),
     scrapeMetrics: async () => undefined,
     loadPlugin: async (r) => (calls.push(`plugin:${r.module}`), { name: 'x', kind: 'activity' as const }),
     listPlugins: () => ({ plugins: [], failures: [] }),
@@ -86,14 +86,14 @@ describe('control API (fake runtime, app.request)', () => {
     expect(r.status).toBe(404);
     expect(await json(r)).toEqual({ error: { code: 'WORKER_NOT_FOUND', message: 'No worker with id "nope".' } });
     expect((await json(await app.request('/nowhere'))).error.code).toBe('NOT_FOUND');
-    expect((await app.request('/workers/nope/pause', { method: 'POST' })).status).toBe(404);
+    expect((await app.request('/workers/nope/pause', { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(404);
   });
 
   it('DELETE ?force=true skips the drain; POST /drain?wait=false answers 202', async () => {
     const rt = fakeRuntime();
     const app = createControlApi(rt);
     expect((await app.request('/workers/w1?force=true', { method: 'DELETE' })).status).toBe(200);
-    expect((await app.request('/workers/w1/drain?wait=false', { method: 'POST' })).status).toBe(202);
+    expect((await app.request('/workers/w1/drain?wait=false', { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(202);
     expect(rt.calls).toEqual(['remove:w1:true', 'drain:w1:undefined']);
   });
 
@@ -113,7 +113,7 @@ describe('control API (fake runtime, app.request)', () => {
     host.route('/temporal', createControlApi(fakeRuntime(), { basePath: '/temporal' }));
     expect(await (await host.request('/')).text()).toBe('host');
     expect((await json(await host.request('/temporal/workers'))).workers[0].id).toBe('w1');
-    const created = await host.request('/temporal/workers', { method: 'POST', body: '{"taskQueue":"q"}' });
+    const created = await host.request('/temporal/workers', { method: 'POST', body: '{"taskQueue":"q"}', headers: { 'content-type': 'application/json' } });
     expect(created.headers.get('location')).toBe('/temporal/workers/w1');
   });
 });

@@ -28,6 +28,11 @@ describe('CLI config file', () => {
     [{ drainGrace: 5 }, 'config: Unrecognized key: "drainGrace"'],
     [{ sandbox: { isolation: 'none' } }, 'config.sandbox.isolation'],
     [{ sandbox: { threads: 0 } }, 'config.sandbox.threads'],
+    [{ api: { token: 'sixteen chars with spaces' } }, 'config.api.token: must be printable ASCII without spaces'],
+    [{ api: { allowedOrigins: ['evil.example'] } }, 'config.api.allowedOrigins.0: must be an origin'],
+    [{ moduleRoots: [] }, 'config.moduleRoots: must name at least one directory'],
+    [{ allowRuntimeModules: 'yes' }, 'config.allowRuntimeModules'],
+    [{ workers: [{ taskQueue: 'a\u0000b' }] }, 'config.workers.0.taskQueue: must not contain NUL'],
   ])('%j is refused with a message naming the field', (raw, message) => {
     expect(() => readConfigFile(write(JSON.stringify(raw)))).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) }));
   });

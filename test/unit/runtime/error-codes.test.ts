@@ -5,7 +5,7 @@ import { errorResponse } from '../../../control-api/errors.js';
 import { RuntimeError } from '../../../core/errors.js';
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const API_CODES = ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'BODY_TOO_LARGE', 'NO_METRICS', 'INTERNAL', 'CONFIG_INVALID', 'ILLEGAL_STATE'];
+const API_CODES = ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'BODY_TOO_LARGE', 'NO_METRICS', 'INTERNAL', 'CONFIG_INVALID', 'ILLEGAL_STATE', 'HOST_NOT_ALLOWED', 'ORIGIN_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE'];
 
 /** Every literal code of the workflow layer, the sandbox and the replayer, read from their sources. */
 function literalCodes(): string[] {
