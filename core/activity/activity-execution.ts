@@ -16,6 +16,8 @@ import type { temporal } from '../connection/proto.js';
 import type { Logger } from '../logger.js';
 import { HeartbeatThrottle, heartbeatThrottleIntervalMs, type HeartbeatThrottleOptions } from './heartbeat-throttle.js';
 import { activityInfoFromTask } from './activity-info.js';
+import { attemptDeadline } from './attempt-deadline.js';
+import { WorkerShutdownForced } from './worker-shutdown-forced.js';
 
 /** A user activity: any function; its arguments and result go through the payload converter. */
 // `any` because activities are user functions of every shape; the converter checks values at run time.
@@ -60,12 +62,41 @@ export class ActivityExecution {
   private readonly controller = new AbortController();
   private readonly cancellation: ActivityCancellationDetailsHolder = {};
   private cancelReason: CancelReason | undefined;
+  // Made here, not in run(): cancel() may come before run() has decoded the task.
   private rejectCancelled!: (err: CancelledFailure) => void;
+  private readonly cancelled = new Promise<never>((_, reject) => (this.rejectCancelled = reject));
+  /** Rejects when the drain's force time is up: run() stops waiting for the user function. */
+  private rejectForced!: (err: WorkerShutdownForced) => void;
+  private readonly forced = new Promise<never>((_, reject) => (this.rejectForced = reject));
+  /** Aborted when the drain gives up on answering at all (its last bound passed). */
+  private readonly answers = new AbortController();
+  /** Epoch ms after which the server can no longer accept an answer for this attempt. */
+  private readonly answerDeadline: number | undefined;
 
   constructor(
     private readonly task: ActivityTask,
     private readonly deps: ActivityExecutionDeps,
-  ) {}
+  ) {
+    this.answerDeadline = attemptDeadline(task, Date.now());
+    // Users often never await `cancelled`; without this, its rejection would be unhandled.
+    this.cancelled.catch(() => undefined);
+    this.forced.catch(() => undefined);
+  }
+
+  get activityId(): string {
+    return this.task.activityId ?? '';
+  }
+
+  /**
+   * The drain's force time is up and the activity ignored its cancellation: answer the task now
+   * as a retryable `WorkerShutdown` failure (the server retries it elsewhere) and free the slot,
+   * whatever the user code goes on doing. `stopAnsweringAt` bounds the answer itself.
+   */
+  forceFail(forceTimeMs: number, stopAnsweringAt: number): void {
+    this.cancel('WORKER_SHUTDOWN');
+    this.rejectForced(new WorkerShutdownForced(forceTimeMs));
+    setTimeout(() => this.answers.abort(new Error('drain over')), Math.max(0, stopAnsweringAt - performance.now())).unref();
+  }
 
   /** Fires the activity's cancellation signal (once); the first reason wins. */
   cancel(reason: CancelReason): void {
@@ -87,10 +118,18 @@ export class ActivityExecution {
   async run(): Promise<ActivityExecutionReport> {
     const started = performance.now();
     const { deps, task } = this;
-    const info = await activityInfoFromTask(task, deps);
-    const cancelled = new Promise<never>((_, reject) => (this.rejectCancelled = reject));
-    // Users often never await `cancelled`; without this, its rejection would be unhandled.
-    cancelled.catch(() => undefined);
+    let info: Info;
+    try {
+      info = await activityInfoFromTask(task, deps);
+    } catch (err) {
+      // Undecodable heartbeat details: the task must still be answered, or it waits for its timeout.
+      info = await activityInfoFromTask(task, deps, { heartbeatDetails: false });
+      const failure = ApplicationFailure.fromError(err, { message: `Failed to parse heartbeat details for activity ${info.activityId}: ${err instanceof Error ? err.message : String(err)}` });
+      deps.logger.error('Activity task not run: its heartbeat details could not be decoded', { activityId: info.activityId, activityType: info.activityType, error: err });
+      await this.respond('respondActivityTaskFailed', { failure: await encodeErrorToFailure(deps.dataConverter, failure) });
+      return { info, outcome: 'failed', durationMs: performance.now() - started, error: err };
+    }
+    const cancelled = this.cancelled;
 
     const throttle = new HeartbeatThrottle<unknown[]>(heartbeatThrottleIntervalMs(info.heartbeatTimeoutMs, deps.throttle), (d) => this.sendHeartbeat(d));
     const context = new Context(
@@ -110,11 +149,12 @@ export class ActivityExecution {
       const fn = deps.activities.get(info.activityType);
       if (!fn) throw unknownActivity(info.activityType, deps.activities);
       const args = await decodeArrayFromPayloads(deps.dataConverter, task.input?.payloads);
-      const result = await asyncLocalStorage.run(context, () =>
+      const invocation = asyncLocalStorage.run(context, () =>
         deps.invoke ? deps.invoke(info, fn, args, (task.header?.fields ?? {}) as Record<string, Payload>) : Promise.resolve(fn(...args)),
       );
+      const result = await Promise.race([invocation, this.forced]);
       clearTimeout(timeout);
-      await throttle.flush();
+      await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
       throttle.close();
       outcome = 'completed';
       await this.respond('respondActivityTaskCompleted', {
@@ -123,7 +163,8 @@ export class ActivityExecution {
     } catch (err) {
       clearTimeout(timeout);
       error = err;
-      await throttle.flush();
+      // Forced: no more waiting on anything of the activity's, its heartbeats included.
+      if (!(err instanceof WorkerShutdownForced)) await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
       throttle.close();
       // Only a cancellation the server asked for is answered as "cancelled"; a local reason
       // (shutdown, timeout) is a failure, so the server retries the activity elsewhere.
@@ -146,6 +187,7 @@ export class ActivityExecution {
    * user code is wrapped in a retryable ApplicationFailure that names the reason.
    */
   private failureFor(err: unknown): ApplicationFailure {
+    if (err instanceof WorkerShutdownForced) return ApplicationFailure.create({ type: 'WorkerShutdown', message: err.message });
     const reason = this.cancelReason;
     if (reason && err instanceof CancelledFailure) {
       const message = reason === 'WORKER_SHUTDOWN' ? 'Activity cancelled: the worker is draining and its grace period ran out' : `Activity cancelled locally (${reason})`;
@@ -187,7 +229,12 @@ export class ActivityExecution {
   ): Promise<void> {
     const { deps } = this;
     try {
-      await deps.connection.call(method, { taskToken: this.task.taskToken, namespace: deps.namespace, identity: deps.identity, ...body });
+      // Retried through outages until the attempt's own deadline: an answer lost earlier is a result lost.
+      await deps.connection.call(
+        method,
+        { taskToken: this.task.taskToken, namespace: deps.namespace, identity: deps.identity, ...body },
+        { retryUntil: this.answerDeadline, signal: this.answers.signal },
+      );
     } catch (err) {
       // NOT_FOUND: the server already closed this attempt (timeout, or the workflow ended).
       if (err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND) return;

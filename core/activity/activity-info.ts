@@ -10,9 +10,11 @@ type ActivityTask = temporal.api.workflowservice.v1.IPollActivityTaskQueueRespon
 export async function activityInfoFromTask(
   task: ActivityTask,
   ctx: { namespace: string; taskQueue: string; dataConverter: LoadedDataConverter },
+  opts: { heartbeatDetails?: boolean } = {},
 ): Promise<Info> {
   const taskToken = task.taskToken!;
-  const details = await decodeArrayFromPayloads(ctx.dataConverter, task.heartbeatDetails?.payloads);
+  // `heartbeatDetails: false` builds the info of a task whose details cannot be decoded, to answer it.
+  const details = opts.heartbeatDetails === false ? [] : await decodeArrayFromPayloads(ctx.dataConverter, task.heartbeatDetails?.payloads);
   return {
     taskToken,
     base64TaskToken: Buffer.from(taskToken).toString('base64'),

@@ -26,6 +26,25 @@ export interface ActivityWorkerDeps {
   onPollEnd?: (gotTask: boolean) => void;
 }
 
+/** When a drain cancels, and when it stops waiting (`performance.now()` values); see ShutdownOptions. */
+export interface DrainPlan {
+  graceEnd: number;
+  forceEnd: number;
+  forceTimeMs: number;
+}
+
+/** Part of the force time kept for answering the activities that ignored their cancellation. */
+const FORCED_ANSWER_MS = 1_000;
+
+/** Whether `p` settles before `at` (a `performance.now()` value). */
+async function settlesBy(p: Promise<unknown>, at: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, at - performance.now()))));
+  const settled = await Promise.race([p.then(() => true as const), late]);
+  clearTimeout(timer);
+  return settled;
+}
+
 /** Counts of answered activity tasks. */
 export interface ActivityCounts {
   completed: number;
@@ -42,6 +61,9 @@ export class ActivityWorker {
   /** Activity tasks received with a workflow-task answer instead of through a poll. */
   eagerReceived = 0;
   private accepting = false;
+  /** Where a drain stands: tasks taken from now on are treated the same way. */
+  private phase: 'running' | 'cancelling' | 'forcing' = 'running';
+  private plan: DrainPlan | undefined;
   private readonly loop: PollLoop<temporal.api.workflowservice.v1.PollActivityTaskQueueResponse>;
 
   constructor(private readonly deps: ActivityWorkerDeps) {
@@ -114,23 +136,34 @@ export class ActivityWorker {
   }
 
   /**
-   * Stops polling (open polls may still bring tasks, which run), lets running activities finish
-   * within `graceMs`, then cancels the rest with reason WORKER_SHUTDOWN. Resolves when every task
-   * taken has been answered.
+   * Stops polling and hands every task taken back within the plan's bounds (see
+   * {@link ShutdownOptions}): running activities get until `graceEnd` to finish, are then
+   * cancelled with reason WORKER_SHUTDOWN, and whatever still runs at `forceEnd` is answered as a
+   * retryable `WorkerShutdown` failure, its slot freed. Open polls may still bring tasks, which
+   * join the same plan. Resolves by `forceEnd` (plus the time a poll needs to end) whatever the
+   * activities do. Times are `performance.now()` values.
    */
-  async drain(graceMs: number, cancelOpenPolls?: () => Promise<unknown>, pollNaturalEndMs = graceMs): Promise<void> {
+  async drain(plan: DrainPlan, cancelOpenPolls?: () => Promise<unknown>, pollNaturalEndMs = Infinity): Promise<void> {
     this.accepting = false;
-    const deadline = performance.now() + graceMs;
-    // Open polls may end by themselves first (see PollLoop.stopPolling), within the grace.
-    await this.loop.stopPolling(Math.min(graceMs, pollNaturalEndMs), cancelOpenPolls);
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), Math.max(0, deadline - performance.now()))));
-    const done = await Promise.race([this.settled().then(() => 'settled' as const), graceOver]);
-    clearTimeout(timer);
-    if (done === 'grace') {
+    this.plan = plan;
+    const now = performance.now();
+    // Open polls may end by themselves first (see PollLoop.stopPolling), within the grace; the
+    // grace of the tasks already running runs meanwhile.
+    const polls = this.loop.stopPolling(Math.max(0, Math.min(plan.graceEnd - now, pollNaturalEndMs)), cancelOpenPolls);
+    const allDone = polls.then(() => this.settled());
+    if (this.phase === 'running' && !(await settlesBy(allDone, plan.graceEnd))) {
+      this.phase = 'cancelling';
       for (const ex of this.executions) ex.cancel('WORKER_SHUTDOWN');
-      await this.settled();
     }
+    // The forced answers need a moment of the force time themselves.
+    const forceAt = plan.forceEnd - Math.min(FORCED_ANSWER_MS, plan.forceTimeMs / 2);
+    if (this.phase === 'cancelling' && !(await settlesBy(allDone, forceAt))) {
+      this.phase = 'forcing';
+      const ids = [...this.executions].map((ex) => ex.activityId);
+      this.deps.logger.warn('Activities ignored their cancellation for the shutdown; answering them as WorkerShutdown failures', { activityIds: ids, forceTimeMs: plan.forceTimeMs });
+      for (const ex of this.executions) ex.forceFail(plan.forceTimeMs, plan.forceEnd);
+    }
+    await allDone;
   }
 
   private async settled(): Promise<void> {
@@ -141,6 +174,9 @@ export class ActivityWorker {
   private async execute(task: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse): Promise<void> {
     const ex = new ActivityExecution(task, this.deps);
     this.executions.add(ex);
+    // A task a closing poll (or an eager answer) brings in late joins the drain where it stands.
+    if (this.phase === 'cancelling') ex.cancel('WORKER_SHUTDOWN');
+    else if (this.phase === 'forcing') ex.forceFail(this.plan?.forceTimeMs ?? 0, performance.now() + FORCED_ANSWER_MS);
     try {
       const report = await ex.run();
       this.counts[report.outcome]++;

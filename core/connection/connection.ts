@@ -24,6 +24,11 @@ export interface CallOptions {
   longPoll?: boolean;
   /** Retry on UNAVAILABLE / RESOURCE_EXHAUSTED / DEADLINE_EXCEEDED. @default true for methods in {@link RETRY_SAFE_METHODS} */
   retry?: boolean;
+  /**
+   * Epoch ms: keep retrying until then instead of stopping after `retry.maxAttempts` (a task
+   * answer, until the task's own deadline, so an outage shorter than it loses nothing).
+   */
+  retryUntil?: number;
   signal?: AbortSignal;
 }
 
@@ -65,6 +70,14 @@ export const RETRY_SAFE_METHODS: ReadonlySet<WorkflowServiceMethod> = new Set<Wo
   'shutdownWorker',
   'describeTaskQueue',
 ]);
+
+/**
+ * The server refused a request over its gRPC message limit (RESOURCE_EXHAUSTED "message larger
+ * than max"). Sending it again can never succeed, unlike a RESOURCE_EXHAUSTED for load.
+ */
+export function isMessageTooLarge(err: unknown): boolean {
+  return err instanceof ServiceCallError && err.grpcCode === grpc.status.RESOURCE_EXHAUSTED && /message larger than max|message too large/i.test(err.details);
+}
 
 interface Codec {
   encode(message: unknown): { finish(): Uint8Array };
@@ -112,6 +125,11 @@ export class Connection {
       'grpc.keepalive_timeout_ms': 15_000,
       // History pages and workflow task responses can be large.
       'grpc.max_receive_message_length': 128 * 1024 * 1024,
+      // grpc-js backs reconnects off up to 120 s: after a minute-long outage the channel would
+      // stay down for up to that long after the server is back. Answers retried through an
+      // outage (CallOptions.retryUntil) need it back within seconds.
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5_000,
       ...(t?.serverNameOverride ? { 'grpc.ssl_target_name_override': t.serverNameOverride, 'grpc.default_authority': t.serverNameOverride } : {}),
     });
     this.metadata = new grpc.Metadata();
@@ -162,9 +180,11 @@ export class Connection {
       try {
         return (await this.callOnce(method, request, opts)) as ResponseOf<M>;
       } catch (err) {
-        const retryable = err instanceof ServiceCallError && RETRYABLE_CODES.has(err.grpcCode);
-        if (!retryable || attempt >= maxAttempts || this.closed || opts.signal?.aborted) throw err;
-        await sleep(backoffDelayMs(attempt, this.options.retry), opts.signal);
+        const retryable = err instanceof ServiceCallError && RETRYABLE_CODES.has(err.grpcCode) && !isMessageTooLarge(err);
+        const delay = backoffDelayMs(attempt, this.options.retry);
+        const more = retry && (opts.retryUntil !== undefined ? Date.now() + delay < opts.retryUntil : attempt < maxAttempts);
+        if (!retryable || !more || this.closed || opts.signal?.aborted) throw err;
+        await sleep(delay, opts.signal);
       }
     }
   }

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { connectionInputSchema, type ConnectionInput } from '../connection/connection-options.js';
 import { pluginRefSchema, type PluginRef } from '../../plugins/loader.js';
 import { temporalName } from '../validate.js';
+import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type ShutdownOptions } from '../worker/shutdown-options.js';
 
 /** Options of a {@link Runtime}; durations carry their unit. */
-export interface RuntimeOptions {
+export interface RuntimeOptions extends ShutdownOptions {
   /** `host:port` of the Temporal frontend. @default process.env.TEMPORAL_ADDRESS, else a dev server */
   address?: string;
   /** Namespace of worker specs that name none. @default 'default' */
@@ -17,8 +18,7 @@ export interface RuntimeOptions {
    * instead of silently running on an in-memory server. @default false
    */
   devServer: boolean;
-  /** Grace of drain, remove and shutdown when the call gives none. @default 30000 */
-  drainGraceMs: number;
+  // drainGraceMs / shutdownForceTimeMs (ShutdownOptions): of drain, remove and shutdown when the call or worker gives none.
   /** Plugins loaded at start. One that fails is logged and listed, never fatal. @default [] */
   plugins: PluginRef[];
   /** Bound on each plugin's setup. @default 10000 */
@@ -64,7 +64,7 @@ export const runtimeDefaults: Omit<RuntimeOptions, 'address'> = {
   namespace: 'default',
   connection: {},
   devServer: false,
-  drainGraceMs: 30_000,
+  ...shutdownDefaults,
   plugins: [],
   pluginLoadTimeoutMs: 10_000,
   baseDir: process.cwd(),
@@ -74,7 +74,7 @@ export const runtimeDefaults: Omit<RuntimeOptions, 'address'> = {
 };
 
 /** What callers may pass. */
-export type RuntimeInput = Partial<Omit<RuntimeOptions, 'stickyQueue'>> & { stickyQueue?: Partial<StickyQueueRuntimeOptions> };
+export type RuntimeInput = Partial<Omit<RuntimeOptions, 'stickyQueue' | keyof ShutdownOptions>> & ShutdownInput & { stickyQueue?: Partial<StickyQueueRuntimeOptions> };
 
 export const runtimeInputSchema = z
   .object({
@@ -82,7 +82,7 @@ export const runtimeInputSchema = z
     namespace: temporalName({ maxBytes: 255 }),
     connection: connectionInputSchema.omit({ address: true, namespace: true }),
     devServer: z.boolean(),
-    drainGraceMs: z.number().int().min(0),
+    ...shutdownInputShape,
     plugins: z.array(pluginRefSchema),
     pluginLoadTimeoutMs: z.number().int().positive(),
     baseDir: z.string().min(1),

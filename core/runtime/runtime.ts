@@ -9,6 +9,7 @@ import { validate } from '../validate.js';
 import { TemporalDevServer } from '../dev-server/temporal-dev-server.js';
 import type { WorkerEntity } from '../worker/worker-entity.js';
 import { workerEntityDefaults } from '../worker/worker-entity-options.js';
+import { compileShutdown } from '../worker/shutdown-options.js';
 import { StickyQueue } from '../workflow-worker/sticky-queue.js';
 import type { Connection } from '../connection/connection.js';
 import type { WorkerState } from '../worker/worker-state.js';
@@ -90,8 +91,9 @@ export class Runtime {
    * plugins; a plugin that fails is logged and listed in `plugins.failures`, never fatal.
    */
   static async create(input: RuntimeInput = {}, deps: RuntimeDeps = {}): Promise<Runtime> {
-    const parsed = validate(runtimeInputSchema, input, 'runtime');
-    const options = { ...runtimeDefaults, ...parsed, stickyQueue: { ...runtimeDefaults.stickyQueue, ...parsed.stickyQueue } } as RuntimeOptions;
+    const { shutdownGraceTime, shutdownForceTime, ...parsed } = validate(runtimeInputSchema, input, 'runtime');
+    const shutdown = compileShutdown({ shutdownGraceTime, shutdownForceTime, ...parsed });
+    const options = { ...runtimeDefaults, ...parsed, ...shutdown, stickyQueue: { ...runtimeDefaults.stickyQueue, ...parsed.stickyQueue } } as RuntimeOptions;
     let address = options.address ?? process.env.TEMPORAL_ADDRESS;
     let devServer: TemporalDevServer | undefined;
     if (!address && options.devServer) {
@@ -148,6 +150,8 @@ export class Runtime {
     const { namespace } = resolved;
     const key = `${namespace}\u0000${parsed.taskQueue}`;
     const id = parsed.id ?? `${parsed.taskQueue.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 80)}-${randomUUID().slice(0, 8)}`.replace(/^[^A-Za-z0-9]/, 'w');
+    // A FAILED worker is kept only to show why it failed: a new one may take its id.
+    if (this.workers.get(id)?.entity.state === 'FAILED') await this.remove(id);
     if (this.workers.has(id) || this.pending.has(id)) throw new WorkerConflictError('WORKER_ID_TAKEN', `A worker with id "${id}" exists already.`);
     if (!parsed.allowDuplicate) {
       const holder = [...this.workers.values()].find((w) => `${w.namespace}\u0000${w.entity.taskQueue}` === key && HOLDING.has(w.entity.state));
@@ -182,11 +186,15 @@ export class Runtime {
       if (resolved.ignored.length) this.logger.warn('Worker spec fields not supported by the entity yet were ignored', { workerId: id, ignored: resolved.ignored });
       this.workers.set(id, record);
       try {
-        // Bundling happens here: a broken workflow module fails the add and leaves nothing behind.
+        // Bundling happens here. A workflow module refused here (it does not bundle, a forbidden
+        // import) fails the add, and the worker stays listed FAILED with its lastError, so
+        // GET /workers and /readyz say why nothing runs. Its id may be taken again.
         await entity.start();
       } catch (err) {
-        this.workers.delete(id);
-        await entity.close().catch(() => undefined);
+        if (entity.state !== 'FAILED') {
+          this.workers.delete(id);
+          await entity.close().catch(() => undefined);
+        }
         throw err;
       }
       if (parsed.paused) entity.pause();
@@ -313,11 +321,12 @@ export class Runtime {
     return r;
   }
 
+  /** Bounded by grace + force time (the entity's drain answers whatever still runs then). */
   private async drainRecord(r: WorkerRecord, graceMs: number | undefined): Promise<void> {
     const { entity } = r;
     const grace = graceMs ?? r.drainGraceMs ?? this.options.drainGraceMs;
-    if (entity.state === 'INITIALIZED' || entity.state === 'STOPPED') return;
-    await entity.drain({ graceMs: grace });
+    if (entity.state === 'STOPPED') return;
+    await entity.drain({ graceMs: grace, forceTimeMs: this.options.shutdownForceTimeMs });
   }
 
   /** The shared sticky queue of `namespace`, if an entity with workflows has used one. */

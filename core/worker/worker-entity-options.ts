@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
+import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type ShutdownOptions } from './shutdown-options.js';
 
 /** Options of one Worker Entity (one namespace + one task queue). */
-export interface WorkerEntityOptions {
+export interface WorkerEntityOptions extends ShutdownOptions {
   /** The task queue this entity polls. */
   taskQueue: string;
   /** Sent with every poll and answer. @default `${pid}@${hostname}` */
@@ -18,8 +19,6 @@ export interface WorkerEntityOptions {
   defaultHeartbeatThrottleIntervalMs: number;
   /** Heartbeat throttle upper bound. @default 60000 */
   maxHeartbeatThrottleIntervalMs: number;
-  /** Default grace of {@link WorkerEntity.drain}. @default 30000 */
-  drainGraceMs: number;
   /** Module exporting the workflow functions (unmodified `@temporalio/workflow` code). No workflow polling without it. */
   workflowsPath?: string;
   /** Modules exporting `interceptors()` for every workflow run. */
@@ -41,7 +40,7 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   maxConcurrentActivityTaskPolls: 10,
   defaultHeartbeatThrottleIntervalMs: 30_000,
   maxHeartbeatThrottleIntervalMs: 60_000,
-  drainGraceMs: 30_000,
+  ...shutdownDefaults,
   workflowInterceptorModules: [],
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentWorkflowTaskPolls: 10,
@@ -49,7 +48,8 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   stickyQueueScheduleToStartTimeoutMs: 10_000,
 };
 
-export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial<Omit<WorkerEntityOptions, 'taskQueue'>>;
+/** What callers pass: `drainGraceMs` / `shutdownForceTimeMs`, or the official `shutdownGraceTime` / `shutdownForceTime`. */
+export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial<Omit<WorkerEntityOptions, 'taskQueue' | keyof ShutdownOptions>> & ShutdownInput;
 
 const positiveInt = z.number().int().positive();
 
@@ -62,7 +62,7 @@ export const workerEntityInputSchema = z
     maxConcurrentActivityTaskPolls: positiveInt.optional(),
     defaultHeartbeatThrottleIntervalMs: positiveInt.optional(),
     maxHeartbeatThrottleIntervalMs: positiveInt.optional(),
-    drainGraceMs: z.number().int().min(0).optional(),
+    ...shutdownInputShape,
     workflowsPath: z.string().min(1).optional(),
     workflowInterceptorModules: z.array(z.string().min(1)).optional(),
     maxConcurrentWorkflowTaskExecutions: positiveInt.optional(),

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { defaultDataConverter, type LoadedDataConverter } from '@temporalio/common';
-import { ActivityWorker } from '../activity/activity-worker.js';
+import { ActivityWorker, type DrainPlan } from '../activity/activity-worker.js';
 import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
-import { RuntimeError } from '../errors.js';
+import { IllegalStateError, RuntimeError } from '../errors.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
@@ -13,6 +13,7 @@ import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
 import { bundleWorkflowCode } from '../../sandbox/bundler.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
+import { compileShutdown } from './shutdown-options.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
 
@@ -73,13 +74,16 @@ export class WorkerEntity {
   private readonly logger: Logger;
   private lastError: { code: string; message: string } | undefined;
   private draining: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  /** Pollers were started: there is something to drain. */
+  private started = false;
 
   constructor(
     input: WorkerEntityInput,
     private readonly deps: WorkerEntityDeps,
   ) {
-    const parsed = validate(workerEntityInputSchema, input, 'worker');
-    this.options = { ...workerEntityDefaults, ...parsed } as WorkerEntityOptions;
+    const { shutdownGraceTime: _g, shutdownForceTime: _f, ...parsed } = validate(workerEntityInputSchema, input, 'worker');
+    this.options = { ...workerEntityDefaults, ...parsed, ...compileShutdown({ shutdownGraceTime: _g, shutdownForceTime: _f, ...parsed }) } as WorkerEntityOptions;
     this.logger = deps.logger ?? new ConsoleLogger();
     this.machine = new WorkerStateMachine(`worker ${this.options.taskQueue}`);
     const { options } = this;
@@ -126,9 +130,23 @@ export class WorkerEntity {
     return this.machine.onChange(listener);
   }
 
-  /** Bundles the workflows (if any) and starts polling. */
-  async start(): Promise<void> {
+  /**
+   * Bundles the workflows (if any) and starts polling. A start that fails (a workflow module that
+   * does not bundle, a forbidden import) leaves the entity FAILED with `lastError` set, logged at
+   * ERROR, and rejects. A drain called meanwhile wins: nothing ever polls, and this rejects with
+   * ILLEGAL_STATE.
+   */
+  start(): Promise<void> {
     this.machine.assert('start', 'INITIALIZED');
+    if (this.starting) throw new IllegalStateError(`worker ${this.taskQueue} is starting already.`);
+    this.starting = this.startOnce().catch((err: unknown) => {
+      if (!this.draining) this.fail(err, 'Worker entity could not start');
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     const { options, deps } = this;
     if (options.workflowsPath) {
       const bundle = await bundleWorkflowCode({ workflowsPath: options.workflowsPath, workflowInterceptorModules: options.workflowInterceptorModules });
@@ -157,10 +175,12 @@ export class WorkerEntity {
         onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('workflow', got, this)),
       });
     }
-    // The state may have moved while bundling (a drain or close called meanwhile).
+    // A drain or close called while bundling: it has already finished or is waiting for us.
+    if (this.draining) throw new IllegalStateError(`worker ${this.taskQueue} was drained while it was starting; it never polled.`);
     this.machine.assert('start', 'INITIALIZED');
     if (this.hasActivities) this.activityWorker.start();
     this.workflowWorker?.start();
+    this.started = true;
     this.machine.moveTo('RUNNING');
   }
 
@@ -182,33 +202,42 @@ export class WorkerEntity {
 
   /**
    * Stops polling and lets tasks in flight finish within `graceMs`; activities still running then
-   * are cancelled with reason WORKER_SHUTDOWN and answered as failed, so the server retries them
-   * elsewhere. Resolves in state DRAINED. Calling it again returns the same promise.
+   * are cancelled with reason WORKER_SHUTDOWN, and those still running `forceTimeMs` later are
+   * answered as retryable `WorkerShutdown` failures whatever their code does, so the server
+   * retries them elsewhere (see {@link ShutdownOptions}). Resolves in state DRAINED, within
+   * grace + force time. Calling it again returns the same promise.
    *
    * Polls are ended by the server (ShutdownWorker with this entity's instance key) rather than
    * cancelled by us, so no task can be handed to a poll that is going away.
    */
-  drain(opts: { graceMs?: number } = {}): Promise<void> {
+  drain(opts: { graceMs?: number; forceTimeMs?: number } = {}): Promise<void> {
     if (this.draining) return this.draining;
     this.machine.assert('drain', 'RUNNING', 'PAUSED', 'FAILED', 'INITIALIZED');
     const graceMs = opts.graceMs ?? this.options.drainGraceMs;
+    const forceTimeMs = opts.forceTimeMs ?? this.options.shutdownForceTimeMs;
+    const graceEnd = performance.now() + graceMs;
+    const plan: DrainPlan = { graceEnd, forceEnd: graceEnd + forceTimeMs, forceTimeMs };
     // A FAILED entity still hands back its tasks in flight, but stays FAILED.
-    if (this.state === 'RUNNING' || this.state === 'PAUSED') this.machine.moveTo('DRAINING');
+    if (this.state !== 'FAILED') this.machine.moveTo('DRAINING');
     this.draining = (async () => {
-      // Leave the shared sticky queue first, so no task of ours is routed here while we go.
-      await this.workflowWorker?.detachSticky();
+      // Still bundling: nothing polls yet. start() sees the drain and stops there.
+      if (this.starting) await this.starting.catch(() => undefined);
+      if (!this.started) {
+        if (this.machine.canMoveTo('DRAINED')) this.machine.moveTo('DRAINED');
+        return;
+      }
       // Open polls first get a moment to end by themselves (cancelling one can lose the task it
       // is being handed, see PollLoop.stopPolling); ShutdownWorker ends the stragglers, and is
       // sent in any case so the server forgets our sticky queue and pollers at once.
       const shutdown = once(() => this.shutdownWorkerCall());
       await Promise.all([
-        this.activityWorker.drain(graceMs, shutdown, POLL_NATURAL_END_MS),
+        this.activityWorker.drain(plan, shutdown, POLL_NATURAL_END_MS),
         this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain()),
       ]);
       await shutdown();
       // A workflow task finishing during the drain may have been handed eager activities
-      // (slots reserved before the drain began): they get the same grace.
-      if (this.activityWorker.inFlight) await this.activityWorker.drain(graceMs);
+      // (slots reserved before the drain began): they join the same plan.
+      if (this.activityWorker.inFlight) await this.activityWorker.drain(plan);
       if (this.machine.canMoveTo('DRAINED')) this.machine.moveTo('DRAINED');
     })();
     return this.draining;
@@ -217,7 +246,7 @@ export class WorkerEntity {
   /** Drains (if still live) and stops. Idempotent. */
   async close(): Promise<void> {
     if (this.state === 'STOPPED') return;
-    if (this.state !== 'INITIALIZED') await this.drain();
+    if (this.state !== 'INITIALIZED' || this.starting) await this.drain();
     if (this.machine.canMoveTo('STOPPED')) this.machine.moveTo('STOPPED');
     await this.ownSandbox?.close();
   }
@@ -269,10 +298,10 @@ export class WorkerEntity {
     };
   }
 
-  private fail(err: unknown): void {
+  private fail(err: unknown, what = 'Worker entity failed'): void {
     const code = err instanceof RuntimeError ? err.code : 'WORKER_FAILED';
     this.lastError = { code, message: err instanceof Error ? err.message : String(err) };
-    this.logger.error('Worker entity failed', { taskQueue: this.taskQueue, error: err });
+    this.logger.error(what, { taskQueue: this.taskQueue, code, error: err });
     if (this.machine.canMoveTo('FAILED')) this.machine.moveTo('FAILED');
   }
 }

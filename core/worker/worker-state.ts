@@ -4,11 +4,12 @@ import { IllegalStateError } from '../errors.js';
  * Lifecycle of a Worker Entity.
  *
  * INITIALIZED → RUNNING ⇄ PAUSED → DRAINING → DRAINED → STOPPED; FAILED from any live state.
+ * INITIALIZED → DRAINING too: a drain while start() still bundles (nothing ever polls).
  */
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'PAUSED' | 'DRAINING' | 'DRAINED' | 'STOPPED' | 'FAILED';
 
 const ALLOWED: Record<WorkerState, readonly WorkerState[]> = {
-  INITIALIZED: ['RUNNING', 'STOPPED', 'FAILED'],
+  INITIALIZED: ['RUNNING', 'DRAINING', 'STOPPED', 'FAILED'],
   RUNNING: ['PAUSED', 'DRAINING', 'FAILED'],
   PAUSED: ['RUNNING', 'DRAINING', 'FAILED'],
   DRAINING: ['DRAINED', 'FAILED'],
