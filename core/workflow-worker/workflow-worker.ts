@@ -126,31 +126,36 @@ export class WorkflowWorker {
   }
 
   /**
-   * First step of a drain with a shared queue: no more sticky tasks are routed here, and answers
-   * from now on clear their run's stickiness. ShutdownWorker must not name the shared queue: that
-   * would unload it for every entity.
+   * Stops polling (after `pollGraceMs` the polls still open are aborted locally). From here on
+   * answers stop naming the shared sticky queue (the server clears each run's stickiness as it
+   * takes them), but tasks the shared queue still routes here are run, never handed back: a
+   * hand-back would write a WorkflowTaskFailed event into a user's history.
    */
-  async detachSticky(): Promise<void> {
-    if (!this.member || this.detached) return;
-    this.detached = true;
-    await this.shared!.unregister(this.member);
-  }
-
-  /** Stops polling (after `pollGraceMs` the polls still open are aborted locally). */
   async stopPolling(naturalEndMs: number, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
+    this.detached = true;
     await Promise.all(this.loops.map((l) => l.stopPolling(naturalEndMs, cancelOpenPolls)));
   }
 
   /**
    * Waits for tasks in flight, then evicts every cached run. With a shared queue, the runs are
-   * first handed back one by one (ResetStickyTaskQueue), so their next tasks go straight to the
-   * normal queue instead of reaching the shared one with nobody to take them.
+   * first handed back one by one (ResetStickyTaskQueue) while the entity still takes their
+   * routed tasks, so their next tasks go straight to the normal queue; only then does it leave
+   * the shared queue (the last to leave sends ShutdownWorker naming it, as the server expects).
    */
   async drain(): Promise<void> {
     await Promise.all(this.loops.map((l) => l.settled()));
-    while (this.stickyRunning.size) await Promise.allSettled([...this.stickyRunning]);
-    if (this.member) await this.resetStickiness();
+    await this.stickySettled();
+    if (this.member) {
+      await this.resetStickiness();
+      await this.stickySettled();
+      await this.shared!.unregister(this.member);
+      await this.stickySettled();
+    }
     await this.handler.evictAll();
+  }
+
+  private async stickySettled(): Promise<void> {
+    while (this.stickyRunning.size) await Promise.allSettled([...this.stickyRunning]);
   }
 
   private async resetStickiness(): Promise<void> {
@@ -192,7 +197,8 @@ export class WorkflowWorker {
   private makeMember(): StickyMember {
     return {
       taskQueue: this.deps.taskQueue,
-      accepting: () => !this.paused && !this.detached,
+      // A draining entity still runs what is routed to it (see stopPolling).
+      accepting: () => this.detached || !this.paused,
       fail: (err) => this.deps.onFatal(err),
       runSticky: async (task) => {
         // The entity's own limit still holds for routed tasks: wait for one of its slots.
