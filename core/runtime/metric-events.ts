@@ -31,6 +31,8 @@ export type RuntimeMetricEvent =
       readonly type: 'workflow_task_done';
       readonly workflowType: string;
       readonly failed: boolean;
+      /** When failed: sdk-core's `failure_reason` (`NonDeterminismError`, `WorkflowError`, `GrpcMessageTooLarge`). */
+      readonly failureReason?: string;
       readonly executionMs: number;
       /** The run was in the sticky cache. */
       readonly cacheHit: boolean;

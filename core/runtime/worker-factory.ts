@@ -147,7 +147,7 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
       workflowTaskDone: (report) => {
         // Queries are not workflow tasks in the SDK metrics.
         if (report.outcome === 'query') return;
-        w.emit({ type: 'workflow_task_done', ...labels, workflowType: report.workflowType, failed: report.outcome === 'failed', executionMs: report.durationMs, cacheHit: report.cacheHit, scheduleToStartMs: report.scheduleToStartMs });
+        w.emit({ type: 'workflow_task_done', ...labels, workflowType: report.workflowType, failed: report.outcome === 'failed', ...(report.failure ? { failureReason: report.failure.failureReason } : {}), executionMs: report.durationMs, cacheHit: report.cacheHit, scheduleToStartMs: report.scheduleToStartMs });
         if (report.workflowOutcome) w.emit({ type: 'workflow_done', ...labels, workflowType: report.workflowType, outcome: report.workflowOutcome });
       },
       pollEnd: (kind, gotTask) => w.emit({ type: 'poll', ...labels, kind, gotTask }),

@@ -1,4 +1,4 @@
-import type { WorkerEntity } from '../worker/worker-entity.js';
+import type { LastError, WorkerEntity } from '../worker/worker-entity.js';
 import type { WorkerState } from '../worker/worker-state.js';
 
 /** How the workflows of a worker are run. */
@@ -34,7 +34,8 @@ export interface WorkerInfo {
   };
   /** Workflow runs in the sticky cache. */
   readonly cachedRuns?: number;
-  readonly lastError?: { readonly code: string; readonly message: string };
+  /** The entity's latest failure, or its latest failed workflow task's (with `workflowType`, `runId`, `at`). */
+  readonly lastError?: Readonly<LastError>;
   /** Spec fields the entity does not support yet (dropped with a warning at add). */
   readonly ignored?: readonly string[];
 }

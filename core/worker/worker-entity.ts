@@ -55,7 +55,17 @@ export interface WorkerEntityStatus {
   identity: string;
   activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number; eager: number };
   workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; attachedQueries: number; cachedRuns: number; stickyQueue?: string };
-  lastError?: { code: string; message: string };
+  lastError?: LastError;
+}
+
+/** The entity's latest failure: of the entity itself, or of one of its workflow tasks (with its run). */
+export interface LastError {
+  code: string;
+  message: string;
+  workflowType?: string;
+  runId?: string;
+  /** ISO time it happened. */
+  at?: string;
 }
 
 /**
@@ -72,7 +82,7 @@ export class WorkerEntity {
   private workflowWorker: WorkflowWorker | undefined;
   private ownSandbox: WorkflowSandbox | undefined;
   private readonly logger: Logger;
-  private lastError: { code: string; message: string } | undefined;
+  private lastError: LastError | undefined;
   private draining: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   /** Pollers were started: there is something to drain. */
@@ -171,7 +181,11 @@ export class WorkerEntity {
         stickyQueueScheduleToStartTimeoutMs: options.stickyQueueScheduleToStartTimeoutMs,
         sharedSticky: deps.stickyQueue,
         onFatal: (err) => this.fail(err),
-        onTaskDone: this.safe((r: WorkflowTaskReport) => deps.events?.workflowTaskDone?.(r, this)),
+        onTaskDone: this.safe((r: WorkflowTaskReport) => {
+          // Logged by the task handler; kept here so GET /workers says what went wrong last.
+          if (r.failure) this.lastError = { code: r.failure.code, message: r.failure.message, workflowType: r.workflowType, runId: r.runId, at: new Date().toISOString() };
+          deps.events?.workflowTaskDone?.(r, this);
+        }),
         onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('workflow', got, this)),
       });
     }
@@ -300,7 +314,7 @@ export class WorkerEntity {
 
   private fail(err: unknown, what = 'Worker entity failed'): void {
     const code = err instanceof RuntimeError ? err.code : 'WORKER_FAILED';
-    this.lastError = { code, message: err instanceof Error ? err.message : String(err) };
+    this.lastError = { code, message: err instanceof Error ? err.message : String(err), at: new Date().toISOString() };
     this.logger.error(what, { taskQueue: this.taskQueue, code, error: err });
     if (this.machine.canMoveTo('FAILED')) this.machine.moveTo('FAILED');
   }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { ServiceCallError, type Connection } from '../connection/connection.js';
+import { isMessageTooLarge, ServiceCallError, type Connection } from '../connection/connection.js';
 import { coresdk, temporal } from '../connection/proto.js';
 import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { RuntimeError } from '../errors.js';
@@ -9,6 +9,7 @@ import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
 import { requestEager, settleEager, type EagerActivitySink } from './eager-activities.js';
 import { historyForTask } from './history-fetcher.js';
+import { describeFailedTask, describeRefusedAnswer, failTaskTooLarge, logWorkflowTaskFailure, type WorkflowTaskFailure } from './task-failure-report.js';
 import { WorkflowRunCache, type CachedRun } from './workflow-run-cache.js';
 
 type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
@@ -40,6 +41,8 @@ export interface WorkflowTaskReport {
   /** Set when the server accepted a command that closes the run. */
   workflowOutcome?: WorkflowOutcome;
   error?: unknown;
+  /** Set when the task failed (outcome `failed`): what was logged and goes to `lastError` and metrics. */
+  failure?: WorkflowTaskFailure;
 }
 
 export interface WorkflowTaskHandlerDeps {
@@ -158,11 +161,15 @@ export class WorkflowTaskHandler {
       outcome = failOutcome(err);
     }
     let report: WorkflowTaskReport['outcome'] = 'none';
+    let failure = outcome.kind === 'fail' ? describeFailedTask(outcome.cause, outcome.failure) : undefined;
     try {
       report = await this.answer(task, outcome);
     } catch (err) {
       error ??= err;
       report = 'failed';
+      // Too large to send (a huge result): no retry can help; fail the task naming the cause.
+      if (isMessageTooLarge(err)) failure = await failTaskTooLarge(deps.connection, task, deps.identity, err).catch(() => describeRefusedAnswer(err));
+      failure ??= describeRefusedAnswer(err);
       // The server refused our answer (e.g. new events arrived): our state is now behind.
       await this.evict(state.runId);
     }
@@ -173,8 +180,8 @@ export class WorkflowTaskHandler {
     if (outcome.kind === 'fail' || finished || deps.cache.capacity === 0) {
       await this.evict(state.runId);
     }
-    if (outcome.kind === 'fail') logTaskFailure(deps.logger, task, { workflowType, runId: state.runId, failure: outcome.failure, error });
-    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error });
+    if (failure) logWorkflowTaskFailure(deps.logger, failure, task, error);
+    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error, failure });
   }
 
   private async runActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome> {
@@ -247,27 +254,6 @@ export class WorkflowTaskHandler {
         return 'none';
     }
   }
-}
-
-/** Codes that no retry of the task can cure: the code or the runtime must change first. */
-const NEEDS_A_CHANGE = new Set(['WORKFLOW_COMMAND_UNSUPPORTED', 'WORKFLOW_NONDETERMINISM']);
-
-/**
- * Every failed workflow task is logged (the failure may come from the state machines, not only
- * from an exception here). One that no retry can cure is an ERROR on its first attempt and DEBUG
- * after: the server retries the task forever, and each retry would otherwise repeat the line.
- */
-function logTaskFailure(
-  logger: Logger,
-  task: Task,
-  meta: { workflowType: string; runId: string; failure: temporal.api.failure.v1.IFailure; error: unknown },
-): void {
-  const attempt = task.attempt ?? 1;
-  const code = meta.failure.applicationFailureInfo?.type ?? undefined;
-  const fields = { workflowType: meta.workflowType, runId: meta.runId, attempt, code, message: meta.failure.message, error: meta.error };
-  if (!code || !NEEDS_A_CHANGE.has(code)) logger.warn('Workflow task failed', fields);
-  else if (attempt <= 1) logger.error(`Workflow task failed and will keep failing until the workflow runs where this is fixed: ${meta.failure.message}`, fields);
-  else logger.debug('Workflow task failed again', fields);
 }
 
 function runIdOf(task: Task): string {

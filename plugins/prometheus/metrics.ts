@@ -38,7 +38,8 @@ export function temporalMetrics(registry: Registry, view: RuntimeView, bucketsMs
   const wftPollEmpty = counter('temporal_workflow_task_queue_poll_empty', 'Workflow polls that returned no task', QUEUE);
   const wftPollSucceed = counter('temporal_workflow_task_queue_poll_succeed', 'Workflow polls that returned a task', QUEUE);
   const wftLatency = histogram('temporal_workflow_task_execution_latency', 'Workflow task execution time, ms', WORKFLOW);
-  const wftFailed = counter('temporal_workflow_task_execution_failed', 'Workflow tasks that failed', WORKFLOW);
+  // sdk-core labels this one with why: failure_reason = NonDeterminismError | WorkflowError | GrpcMessageTooLarge.
+  const wftFailed = counter('temporal_workflow_task_execution_failed', 'Workflow tasks that failed', [...WORKFLOW, 'failure_reason']);
   const wftScheduleToStart = histogram('temporal_workflow_task_schedule_to_start_latency', 'Workflow task schedule-to-start, ms', WORKFLOW);
   const stickyHit = counter('temporal_sticky_cache_hit', 'Workflow tasks whose run was cached', QUEUE);
   const stickyMiss = counter('temporal_sticky_cache_miss', 'Workflow tasks whose run was not cached', QUEUE);
@@ -107,7 +108,7 @@ export function temporalMetrics(registry: Registry, view: RuntimeView, bucketsMs
         const l = { namespace: e.namespace, task_queue: e.taskQueue, workflow_type: e.workflowType };
         wftLatency.observe(l, e.executionMs);
         if (e.scheduleToStartMs !== undefined) wftScheduleToStart.observe(l, e.scheduleToStartMs);
-        if (e.failed) wftFailed.inc(l);
+        if (e.failed) wftFailed.inc({ ...l, failure_reason: e.failureReason ?? 'WorkflowError' });
         (e.cacheHit ? stickyHit : stickyMiss).inc({ namespace: e.namespace, task_queue: e.taskQueue });
         return;
       }
