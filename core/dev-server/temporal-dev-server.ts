@@ -34,6 +34,8 @@ export interface DevServerOptions {
   log: 'ignore' | 'inherit';
   /** Frontend port; a free one when unset (set it to restart a server where clients expect it). */
   port?: number;
+  /** SQLite file to keep state in across restarts (`--db-filename`); in memory when unset. */
+  dbFilename?: string;
 }
 
 export const devServerDefaults: DevServerOptions = {
@@ -143,6 +145,7 @@ export class TemporalDevServer {
     const port = opts.port ?? (await freePort());
     const uiPort = await freePort();
     const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error'];
+    if (opts.dbFilename) args.push('--db-filename', opts.dbFilename);
     for (const ns of opts.namespaces) args.push('--namespace', ns);
     for (const [name, type] of Object.entries(opts.searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
     for (const [k, v] of Object.entries(opts.dynamicConfig)) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
