@@ -2,6 +2,7 @@ import type { LoadedDataConverter } from '@temporalio/common';
 import type { Connection } from '../connection/connection.js';
 import type { Logger } from '../logger.js';
 import { PollLoop } from '../poll-loop.js';
+import { settlesBy } from '../settles-by.js';
 import { Slots } from '../slots.js';
 import { ActivityExecution, type ActivityExecutionDeps, type ActivityExecutionReport, type ActivityFunction } from './activity-execution.js';
 import type { HeartbeatThrottleOptions } from './heartbeat-throttle.js';
@@ -35,15 +36,6 @@ export interface DrainPlan {
 
 /** Part of the force time kept for answering the activities that ignored their cancellation. */
 const FORCED_ANSWER_MS = 1_000;
-
-/** Whether `p` settles before `at` (a `performance.now()` value). */
-async function settlesBy(p: Promise<unknown>, at: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, at - performance.now()))));
-  const settled = await Promise.race([p.then(() => true as const), late]);
-  clearTimeout(timer);
-  return settled;
-}
 
 /** Counts of answered activity tasks. */
 export interface ActivityCounts {

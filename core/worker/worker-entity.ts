@@ -246,7 +246,7 @@ export class WorkerEntity {
       const shutdown = once(() => this.shutdownWorkerCall());
       await Promise.all([
         this.activityWorker.drain(plan, shutdown, POLL_NATURAL_END_MS),
-        this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain()),
+        this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
       ]);
       await shutdown();
       // A workflow task finishing during the drain may have been handed eager activities

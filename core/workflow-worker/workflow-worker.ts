@@ -3,6 +3,7 @@ import type { Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
 import type { Logger } from '../logger.js';
 import { PollLoop } from '../poll-loop.js';
+import { settlesBy } from '../settles-by.js';
 import { Slots } from '../slots.js';
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
@@ -141,16 +142,21 @@ export class WorkflowWorker {
    * first handed back one by one (ResetStickyTaskQueue) while the entity still takes their
    * routed tasks, so their next tasks go straight to the normal queue; only then does it leave
    * the shared queue (the last to leave sends ShutdownWorker naming it, as the server expects).
+   * `until` (a `performance.now()` value) bounds the wait.
    */
-  async drain(): Promise<void> {
-    await Promise.all(this.loops.map((l) => l.settled()));
-    await this.stickySettled();
-    if (this.member) {
-      await this.resetStickiness();
+  async drain(until = Infinity): Promise<void> {
+    const settled = (async () => {
+      await Promise.all(this.loops.map((l) => l.settled()));
       await this.stickySettled();
-      await this.shared!.unregister(this.member);
-      await this.stickySettled();
-    }
+      if (this.member) {
+        await this.resetStickiness();
+        await this.stickySettled();
+      }
+    })();
+    // Bounded by the drain's force end: a task still running then (its answer retrying through
+    // an outage, say) is left to the server, which times it out and hands it out again.
+    if (!(await settlesBy(settled, until))) this.deps.logger.warn('Workflow tasks still running at the end of the drain; the server will retry them', { inFlight: this.inFlight });
+    if (this.member) await this.shared!.unregister(this.member);
     await this.handler.evictAll();
   }
 
