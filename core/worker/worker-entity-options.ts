@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
+import { heartbeatThrottleDefaults } from '../activity/heartbeat-throttle.js';
 import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type ShutdownOptions } from './shutdown-options.js';
 
 /** Options of one Worker Entity (one namespace + one task queue). */
@@ -38,8 +39,7 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   activities: {},
   maxConcurrentActivityTaskExecutions: 100,
   maxConcurrentActivityTaskPolls: 10,
-  defaultHeartbeatThrottleIntervalMs: 30_000,
-  maxHeartbeatThrottleIntervalMs: 60_000,
+  ...heartbeatThrottleDefaults,
   ...shutdownDefaults,
   workflowInterceptorModules: [],
   maxConcurrentWorkflowTaskExecutions: 40,

@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../core/runtime/runtime.js';
-import { fixtureWorkflowsPath } from '../../helpers/official-worker.js';
+import { fixtureWorkflowsPath, startOfficialWorker } from '../../helpers/official-worker.js';
 import { testRuntime } from '../../helpers/runtime.js';
 import { uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
 
@@ -60,6 +60,12 @@ async function failedTasks(handles: WorkflowHandle[]): Promise<Array<{ workflowI
   return out;
 }
 
+async function timedOutTasks(handles: WorkflowHandle[]): Promise<number> {
+  let n = 0;
+  for (const h of handles) n += ((await h.fetchHistory()).events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT).length;
+  return n;
+}
+
 async function finishOn(taskQueues: string[], handles: WorkflowHandle[]): Promise<void> {
   const rest = await testRuntime();
   try {
@@ -73,6 +79,25 @@ async function finishOn(taskQueues: string[], handles: WorkflowHandle[]): Promis
 }
 
 describe('a clean shutdown keeps histories clean', () => {
+  it('the yardstick: the official worker, shut down while its cached runs are signalled, writes no WorkflowTaskFailed', async () => {
+    const taskQueue = uniqueTaskQueue('clean-official');
+    const official = await startOfficialWorker(taskQueue);
+    const handles: WorkflowHandle[] = [];
+    for (let i = 0; i < RUNS_PER_QUEUE; i++) {
+      const h = await server.client.workflow.start('collector', { taskQueue, workflowId: `${taskQueue}-${i}` });
+      await h.signal('addItem', 'first');
+      handles.push(h);
+    }
+    await waitFor(async () => (await Promise.all(handles.map((h) => h.query<string[]>('items')))).every((items) => items.length === 1), 30_000, 'every run past its first signal');
+    const stopSignals = keepSignalling(handles);
+    await new Promise((r) => setTimeout(r, 300));
+    await official.stop();
+    await stopSignals();
+    await finishOn([taskQueue], handles);
+    console.log(`[lifecycle] official worker shutdown: ${(await failedTasks(handles)).length} WorkflowTaskFailed, ${await timedOutTasks(handles)} WorkflowTaskTimedOut`);
+    expect(await failedTasks(handles)).toEqual([]);
+  });
+
   it('runtime shutdown with cached runs being signalled: no WorkflowTaskFailed in any history', async () => {
     const queues = [uniqueTaskQueue('clean-a'), uniqueTaskQueue('clean-b')];
     const runtime = await testRuntime();
@@ -88,6 +113,7 @@ describe('a clean shutdown keeps histories clean', () => {
       await runtime.shutdown({ graceMs: 0 });
     }
     await finishOn(queues, handles);
+    console.log(`[lifecycle] runtime shutdown: ${(await failedTasks(handles)).length} WorkflowTaskFailed, ${await timedOutTasks(handles)} WorkflowTaskTimedOut`);
     expect(await failedTasks(handles)).toEqual([]);
   });
 
