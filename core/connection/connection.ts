@@ -191,6 +191,8 @@ export class Connection {
 
   private callOnce(method: string, request: unknown, opts: CallOptions): Promise<unknown> {
     if (this.closed) return Promise.reject(new ConnectionError('CONNECTION_CLOSED', `Connection to ${this.options.address} is closed; ${method} was not sent.`));
+    // An abort that came before the call: its listener below would never fire.
+    if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
     let c = this.codecCache.get(method);
     if (!c) this.codecCache.set(method, (c = codecs(method)));
     const { path, req, res } = c;

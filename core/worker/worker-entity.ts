@@ -146,7 +146,9 @@ export class WorkerEntity {
    * ERROR, and rejects. A drain called meanwhile wins: nothing ever polls, and this rejects with
    * ILLEGAL_STATE.
    */
-  start(): Promise<void> {
+  // async: a wrong state rejects rather than throws. The body up to `this.starting` runs at once,
+  // so a drain() right after start() sees the start in progress.
+  async start(): Promise<void> {
     this.machine.assert('start', 'INITIALIZED');
     if (this.starting) throw new IllegalStateError(`worker ${this.taskQueue} is starting already.`);
     this.starting = this.startOnce().catch((err: unknown) => {
