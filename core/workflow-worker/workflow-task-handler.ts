@@ -8,6 +8,7 @@ import { WorkflowRunState, type WorkflowTaskOutcome } from '../workflow/index.js
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
 import { requestEager, settleEager, type EagerActivitySink } from './eager-activities.js';
+import { workflowTaskDeadline } from './answer-deadline.js';
 import { historyForTask } from './history-fetcher.js';
 import { describeFailedTask, describeRefusedAnswer, failTaskTooLarge, logWorkflowTaskFailure, type WorkflowTaskFailure } from './task-failure-report.js';
 import { WorkflowRunCache, type CachedRun } from './workflow-run-cache.js';
@@ -231,7 +232,7 @@ export class WorkflowTaskHandler {
                 scheduleToStartTimeout: msNumberToTs(sticky.scheduleToStartTimeoutMs),
               }
             : undefined,
-        }).catch((err: unknown) => {
+        }, { retryUntil: workflowTaskDeadline(task) }).catch((err: unknown) => {
           settleEager(eager, [], deps.eagerActivities);
           throw err;
         });
