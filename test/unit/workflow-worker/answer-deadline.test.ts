@@ -5,11 +5,13 @@ import { workflowTaskDeadline } from '../../../core/workflow-worker/answer-deadl
 import { attemptDeadline } from '../../../core/activity/attempt-deadline.js';
 
 const { EventType } = temporal.api.enums.v1;
-const Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
+type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
+// Event ids are int64 (Long) in the generated types; the code under test reads them with Number().
+const task = (t: Record<string, unknown>): Task => t as unknown as Task;
 
 describe('answer deadlines', () => {
   it('a workflow task: its start plus the start-to-close of its own WorkflowTaskScheduled event', () => {
-    const task = Task.create({
+    const wft = task({
       startedEventId: 3,
       startedTime: msNumberToTs(1_000_000),
       history: {
@@ -20,9 +22,9 @@ describe('answer deadlines', () => {
         ],
       },
     });
-    expect(workflowTaskDeadline(task)).toBe(1_045_000);
+    expect(workflowTaskDeadline(wft)).toBe(1_045_000);
     // Paged past the event: no deadline, the caller keeps its fixed retries.
-    expect(workflowTaskDeadline(Task.create({ startedEventId: 9, startedTime: msNumberToTs(1), history: { events: [] } }))).toBeUndefined();
+    expect(workflowTaskDeadline(task({ startedEventId: 9, startedTime: msNumberToTs(1), history: { events: [] } }))).toBeUndefined();
   });
 
   it('an activity attempt: the earlier of start-to-close from receipt and schedule-to-close from scheduling', () => {
