@@ -90,12 +90,14 @@ export class StickyQueue {
 
   /**
    * Stops routing to `member`; its runs' next tasks take the miss path. The last member to leave
-   * stops the pollers and releases the queue on the server. Resolves once that is done.
+   * stops the pollers and releases the queue on the server. Resolves once that is done; open polls
+   * get `pollNaturalEndMs` (at most 3 s, a draining entity passes what is left of its drain) to
+   * end by themselves before ShutdownWorker ends them.
    */
-  async unregister(member: StickyMember): Promise<void> {
+  async unregister(member: StickyMember, opts: { pollNaturalEndMs?: number } = {}): Promise<void> {
     if (!this.router.has(member)) return;
     this.router.remove(member);
-    if (this.router.size === 0) await this.stopGeneration();
+    if (this.router.size === 0) await this.stopGeneration(opts.pollNaturalEndMs);
   }
 
   claim(runId: string, member: StickyMember): void {
@@ -155,7 +157,7 @@ export class StickyQueue {
     opts.logger.debug('Shared sticky queue started', { stickyQueue: name });
   }
 
-  private async stopGeneration(): Promise<void> {
+  private async stopGeneration(pollNaturalEndMs = POLL_SHUTDOWN_GRACE_MS): Promise<void> {
     const gen = this.current;
     if (!gen) return;
     this.current = undefined;
@@ -169,7 +171,7 @@ export class StickyQueue {
           workerInstanceKey: this.workerInstanceKey,
         })
         .catch((error: unknown) => this.opts.logger.warn('ShutdownWorker for the shared sticky queue failed', { stickyQueue: gen.name, error })));
-      await gen.loop.stopPolling(POLL_SHUTDOWN_GRACE_MS, shutdown);
+      await gen.loop.stopPolling(Math.max(0, Math.min(pollNaturalEndMs, POLL_SHUTDOWN_GRACE_MS)), shutdown);
       // Also when the polls ended by themselves: the server forgets the queue at once.
       await shutdown();
       await gen.loop.settled();

@@ -156,7 +156,7 @@ export class WorkflowWorker {
     // Bounded by the drain's force end: a task still running then (its answer retrying through
     // an outage, say) is left to the server, which times it out and hands it out again.
     if (!(await settlesBy(settled, until))) this.deps.logger.warn('Workflow tasks still running at the end of the drain; the server will retry them', { inFlight: this.inFlight });
-    if (this.member) await this.shared!.unregister(this.member);
+    if (this.member) await this.shared!.unregister(this.member, { pollNaturalEndMs: until - performance.now() });
     await this.handler.evictAll();
   }
 

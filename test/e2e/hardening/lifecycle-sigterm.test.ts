@@ -32,13 +32,14 @@ describe('tempo-worker start, SIGTERM', () => {
       JSON.stringify({
         drainGraceMs: graceMs,
         api: { enabled: false },
+        moduleRoots: [root],
         plugins: [{ module: stubbornPlugin }],
         workers: [{ id: 'sig', taskQueue, activityPlugins: ['stubborn'], workflowsPath: fixtureWorkflowsPath }],
       }),
     );
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start', '--config', config], {
       cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_WORKER_LOG_LEVEL: 'WARN' },
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_WORKER_LOG_LEVEL: 'WARN', XDG_RUNTIME_DIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
