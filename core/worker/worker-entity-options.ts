@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
+import type { InjectedSinks } from '../../sandbox/sinks.js';
 
 /** Options of one Worker Entity (one namespace + one task queue). */
 export interface WorkerEntityOptions {
@@ -32,6 +33,13 @@ export interface WorkerEntityOptions {
   maxCachedWorkflows: number;
   /** How long the server holds a task on our sticky queue before it goes to the normal one. @default 10000 */
   stickyQueueScheduleToStartTimeoutMs: number;
+  /**
+   * Host functions behind the sinks workflow code calls through `proxySinks()`, in the official
+   * worker's shape. Called on the main side once per call, never for calls made during replay
+   * unless `callDuringReplay`. Workflow `log.*` goes to the entity's logger unless this
+   * overrides `__temporal_logger`. Code only: functions cannot travel as JSON.
+   */
+  sinks?: InjectedSinks;
 }
 
 export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'activities'> & { activities: Record<string, ActivityFunction> } = {
@@ -53,6 +61,11 @@ export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial
 
 const positiveInt = z.number().int().positive();
 
+function isSinkFunction(v: unknown): boolean {
+  const o = v as { fn?: unknown; callDuringReplay?: unknown } | null;
+  return typeof o === 'object' && o !== null && typeof o.fn === 'function' && (o.callDuringReplay === undefined || typeof o.callDuringReplay === 'boolean');
+}
+
 export const workerEntityInputSchema = z
   .object({
     taskQueue: z.string().min(1).max(1000),
@@ -69,5 +82,9 @@ export const workerEntityInputSchema = z
     maxConcurrentWorkflowTaskPolls: positiveInt.min(2).optional(),
     maxCachedWorkflows: z.number().int().min(0).optional(),
     stickyQueueScheduleToStartTimeoutMs: positiveInt.optional(),
+    sinks: z
+      .record(z.string(), z.record(z.string(), z.custom<InjectedSinks[string][string]>(isSinkFunction, 'must be { fn, callDuringReplay? }')))
+      .refine((sinks) => !Object.keys(sinks).some((name) => name.startsWith('__temporal_')), "sink names must not use the reserved prefix '__temporal_' (as in the official worker)")
+      .optional(),
   })
   .strict();

@@ -12,6 +12,7 @@ import { once } from '../poll-loop.js';
 import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
 import { bundleWorkflowCode } from '../../sandbox/bundler.js';
+import { SinkDispatcher } from '../../sandbox/sinks.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
@@ -142,6 +143,7 @@ export class WorkerEntity {
         sandbox,
         bundleId: bundle.id,
         runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities) },
+        sinks: new SinkDispatcher(options.sinks, this.logger),
         logger: this.logger,
         // Activities our workflows schedule on this queue come back with the task answer when a slot is free.
         eagerActivities: this.hasActivities

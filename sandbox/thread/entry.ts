@@ -8,8 +8,9 @@ import vm from 'node:vm';
 import { workerData } from 'node:worker_threads';
 import proto from '@temporalio/proto';
 import { SandboxErrorCode, type SerializedSandboxError } from '../errors.js';
-import type { ActivateTask, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
+import type { ActivateTask, SinkCallRecord, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
 import { ContextPoisoned, PrivateContext, SharedContext, type RunContext } from './run-context.js';
+import { logOfSinkCall, toSinkCallRecord } from './sink-calls.js';
 import { DeadlineExceeded, defaultErrorToFailure, WorkflowRun, type Completion } from './workflow-run.js';
 
 const { WorkflowActivation } = proto.coresdk.workflow_activation;
@@ -93,24 +94,15 @@ function contextFor(bundleId: string): RunContext | undefined {
   return context;
 }
 
-/** Attributes must survive structured cloning: anything that would not is sent as text. */
-function cloneable(attributes: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(attributes)) {
-    try {
-      out[key] = structuredClone(value);
-    } catch {
-      out[key] = String(value);
-    }
-  }
-  return out;
-}
-
-function collectLogs(run: WorkflowRun): WorkflowLogRecord[] {
-  const pending = run.drainLogs();
-  if (!config.forwardLogs) return [];
+/** The run's console lines and `log.*` calls as log records (when forwarded), and its sink calls (when asked for). */
+function collectOutput(run: WorkflowRun, wantSinkCalls: boolean): { logs: WorkflowLogRecord[]; sinkCalls?: SinkCallRecord[] } {
+  const consoleLines = run.drainConsole();
+  const calls = run.drainSinkCalls();
+  const sinkCalls = wantSinkCalls && calls.length > 0 ? calls.map(toSinkCallRecord) : undefined;
+  if (!config.forwardLogs) return { logs: [], sinkCalls };
   const { runId, workflowId, workflowType } = run.info;
-  return pending.map((log) => ({ ...log, runId, workflowId, workflowType, attributes: cloneable(log.attributes) }));
+  const pending = [...consoleLines, ...calls.flatMap((call) => logOfSinkCall(call) ?? [])];
+  return { logs: pending.map((log) => ({ ...log, runId, workflowId, workflowType })), sinkCalls };
 }
 
 function encode(completion: Completion): Uint8Array {
@@ -175,9 +167,9 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
       else contextsByPromise.set(realm.promiseConstructor, realm);
     }
     const completion: Completion = activation.jobs.length > 0 && run ? await run.activate(activation, deadline) : { runId: task.runId, successful: {} };
-    const logs = run ? collectLogs(run) : [];
+    const output = run ? collectOutput(run, task.sinkCalls === true) : { logs: [] };
     const lostRuns = closing && run ? disposeRun(run) : [];
-    return { ok: true, completion: encode(completion), closed: closing, logs, lostRuns };
+    return { ok: true, completion: encode(completion), closed: closing, ...output, lostRuns };
   } catch (err) {
     if (!(err instanceof DeadlineExceeded || err instanceof ContextPoisoned)) throw err; // a sandbox bug: let the host see it
     // The context's stack was unwound mid-flight: its state cannot be trusted any more, nor

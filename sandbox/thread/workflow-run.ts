@@ -20,7 +20,7 @@ import proto from '@temporalio/proto';
 import common from '@temporalio/common';
 import time from '@temporalio/common/lib/time.js';
 import workflowFlags from '@temporalio/workflow/lib/flags.js';
-import type { WorkflowInfo } from '@temporalio/workflow';
+import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import type { Activator } from '@temporalio/workflow/lib/internals.js';
 import type { RunCreateOptions } from '../protocol.js';
 import { unwindAsyncContext } from './async-stack.js';
@@ -171,23 +171,14 @@ export class WorkflowRun implements ContextTenant {
     if (this.#activator) this.#activator.workflowTaskError = err;
   }
 
-  /** Sink calls and console lines since the last drain; replayed log calls are dropped. */
-  drainLogs(): PendingLog[] {
-    const logs = this.#consoleLogs.splice(0);
-    for (const call of this.#activator?.getAndResetSinkCalls() ?? []) {
-      const isLogger = call.ifaceName === '__temporal_logger' || call.ifaceName === 'defaultWorkerLogger';
-      if (!isLogger || call.workflowInfo.unsafe.isReplayingHistoryEvents) continue; // other sinks: not supported
-      const [message, attributes = {}] = call.args as [string, Record<string | symbol, unknown>?];
-      const stamp = attributes[Symbol.for('log_timestamp')];
-      logs.push({
-        level: call.fnName as WorkflowLogLevel,
-        message: String(message),
-        source: 'log',
-        timestampMs: typeof stamp === 'bigint' ? Number(stamp / 1_000_000n) : Date.now(),
-        attributes,
-      });
-    }
-    return logs;
+  /** Console lines since the last drain (replayed ones were never kept). */
+  drainConsole(): PendingLog[] {
+    return this.#consoleLogs.splice(0);
+  }
+
+  /** Sink calls (`log.*` included) since the last drain, replayed ones too: a sink may want them. */
+  drainSinkCalls(): SinkCall[] {
+    return this.#activator?.getAndResetSinkCalls() ?? [];
   }
 
   /**

@@ -1,0 +1,85 @@
+/**
+ * Sinks: how workflow code hands data to the host without breaking determinism. Workflow code
+ * calls `proxySinks().iface.fn(...args)` (or `log.info(...)`, which is the `__temporal_logger`
+ * sink); the workflow library only records the call. The sandbox thread ships the recorded calls
+ * with the activation's result, and the host calls the matching {@link InjectedSinkFunction} here,
+ * on the main side, before the activation's completion is used — as the official worker does.
+ */
+import type { Sinks, WorkflowInfo } from '@temporalio/workflow';
+import randomHelpers from '@temporalio/workflow/lib/random-helpers.js';
+import type { Logger, LogMetadata } from '../core/logger.js';
+import type { SinkCallRecord } from './protocol.js';
+
+/** A host function behind one sink function; the official worker's shape. */
+export interface InjectedSinkFunction<F extends (...args: never[]) => void = (...args: never[]) => void> {
+  /** Called with the workflow's info at the time of the call, then the call's (cloned) arguments. */
+  fn(info: WorkflowInfo, ...args: Parameters<F>): void | Promise<void>;
+  /**
+   * Also call it for calls made while replaying history (after a cache eviction, say).
+   * @default false
+   */
+  readonly callDuringReplay?: boolean;
+}
+
+/** Host functions for the sinks workflow code uses: `{ [sinkName]: { [fnName]: { fn, callDuringReplay? } } }`. */
+export type InjectedSinks<T extends Sinks = Sinks> = {
+  [I in keyof T]: { [F in keyof T[I]]: T[I][F] extends (...args: never[]) => void ? InjectedSinkFunction<T[I][F]> : never };
+};
+
+/** What the sandbox calls with the sink calls of each activation. */
+export interface SinkCallHandler {
+  /** Never rejects: a failing sink is logged, it never fails the workflow task. */
+  dispatch(calls: readonly SinkCallRecord[]): Promise<void>;
+}
+
+const LOGGER_SINK = '__temporal_logger';
+/** The deprecated name of the logger sink; calls to it go to {@link LOGGER_SINK}. */
+const DEPRECATED_LOGGER_SINK = 'defaultWorkerLogger';
+
+/** The `__temporal_logger` sink: workflow `log.*` lines to `logger`, tagged as the workflow's. */
+export function loggerSink(logger: Logger): InjectedSinks {
+  const level = (name: 'trace' | 'debug' | 'info' | 'warn' | 'error') => ({
+    fn: (_info: WorkflowInfo, message: string, attrs?: Record<string, unknown>) => logger[name](message, { sdkComponent: 'workflow', ...attrs } as LogMetadata),
+  });
+  return { __temporal_logger: { trace: level('trace'), debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') } };
+}
+
+/**
+ * Calls user sinks (and the logger sink) for the calls an activation recorded. Replay rule of
+ * the official worker: a call made while replaying history events is skipped unless its sink
+ * function has `callDuringReplay`; calls from queries are live and always made.
+ */
+export class SinkDispatcher implements SinkCallHandler {
+  readonly #sinks: InjectedSinks;
+  readonly #logger: Logger;
+
+  /** `sinks` may override the logger sink; unset, `log.*` goes to `logger`. */
+  constructor(sinks: InjectedSinks | undefined, logger: Logger) {
+    this.#sinks = { ...loggerSink(logger), ...sinks };
+    if (sinks?.[DEPRECATED_LOGGER_SINK] !== undefined) this.#sinks[LOGGER_SINK] = sinks[DEPRECATED_LOGGER_SINK];
+    this.#logger = logger;
+  }
+
+  async dispatch(calls: readonly SinkCallRecord[]): Promise<void> {
+    await Promise.all(calls.map((call) => this.#call(call)));
+  }
+
+  async #call(call: SinkCallRecord): Promise<void> {
+    const ifaceName = call.ifaceName === DEPRECATED_LOGGER_SINK ? LOGGER_SINK : call.ifaceName;
+    const { fnName, workflowInfo } = call;
+    const where = { namespace: workflowInfo.namespace, taskQueue: workflowInfo.taskQueue, workflowId: workflowInfo.workflowId, runId: workflowInfo.runId, workflowType: workflowInfo.workflowType };
+    const sink = this.#sinks[ifaceName]?.[fnName];
+    if (sink === undefined) {
+      this.#logger.error('Workflow referenced an unregistered external sink', { ...where, ifaceName, fnName });
+      return;
+    }
+    if (workflowInfo.unsafe.isReplayingHistoryEvents && !sink.callDuringReplay) return;
+    // The thread cannot ship functions; give the sink an info whose `unsafe` helpers work.
+    const info: WorkflowInfo = { ...workflowInfo, unsafe: { ...workflowInfo.unsafe, now: Date.now, random: randomHelpers.createUnsafeRandomSource(Math.random) } };
+    try {
+      await sink.fn(info, ...(call.args as never[]));
+    } catch (error) {
+      this.#logger.error('External sink function threw an error', { ...where, ifaceName, fnName, error });
+    }
+  }
+}
