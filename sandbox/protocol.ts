@@ -35,6 +35,8 @@ export interface BundleCode {
   readonly id: string;
   readonly code: string;
   readonly filename: string;
+  /** The bundle's source map (JSON), to point stack trace queries at the user's files. */
+  readonly sourceMap?: string;
 }
 
 /** Per-run settings that the first activation does not carry. */
@@ -45,7 +47,7 @@ export interface RunCreateOptions {
   readonly registeredActivityNames?: readonly string[];
   /** Error type names that fail the workflow instead of the workflow task. */
   readonly failureExceptionTypeNames?: readonly string[];
-  /** Include source excerpts in `__stack_trace` queries. */
+  /** Include the source files' contents in `__enhanced_stack_trace` answers. */
   readonly showStackTraceSources?: boolean;
 }
 

@@ -176,7 +176,7 @@ export class WorkflowSandbox {
 
   async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean, sinks: SinkCallHandler | undefined): Promise<Uint8Array> {
     const { slot } = pin;
-    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: { id: bundle.id, code: bundle.code, filename: bundle.filename } });
+    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: { id: bundle.id, code: bundle.code, filename: bundle.filename, sourceMap: bundle.sourceMap } });
     let result: ThreadResult;
     const watch = this.#probe.watch(slot, task.tag);
     try {

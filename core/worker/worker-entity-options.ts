@@ -40,6 +40,8 @@ export interface WorkerEntityOptions {
    * overrides `__temporal_logger`. Code only: functions cannot travel as JSON.
    */
   sinks?: InjectedSinks;
+  /** Include the source files' contents in `__enhanced_stack_trace` answers. @default false */
+  showStackTraceSources: boolean;
 }
 
 export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'activities'> & { activities: Record<string, ActivityFunction> } = {
@@ -55,6 +57,7 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   maxConcurrentWorkflowTaskPolls: 10,
   maxCachedWorkflows: 1000,
   stickyQueueScheduleToStartTimeoutMs: 10_000,
+  showStackTraceSources: false,
 };
 
 export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial<Omit<WorkerEntityOptions, 'taskQueue'>>;
@@ -82,6 +85,7 @@ export const workerEntityInputSchema = z
     maxConcurrentWorkflowTaskPolls: positiveInt.min(2).optional(),
     maxCachedWorkflows: z.number().int().min(0).optional(),
     stickyQueueScheduleToStartTimeoutMs: positiveInt.optional(),
+    showStackTraceSources: z.boolean().optional(),
     sinks: z
       .record(z.string(), z.record(z.string(), z.custom<InjectedSinks[string][string]>(isSinkFunction, 'must be { fn, callDuringReplay? }')))
       .refine((sinks) => !Object.keys(sinks).some((name) => name.startsWith('__temporal_')), "sink names must not use the reserved prefix '__temporal_' (as in the official worker)")

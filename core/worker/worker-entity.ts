@@ -142,7 +142,7 @@ export class WorkerEntity {
         workerInstanceKey: this.workerInstanceKey,
         sandbox,
         bundleId: bundle.id,
-        runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities) },
+        runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities), showStackTraceSources: options.showStackTraceSources },
         sinks: new SinkDispatcher(options.sinks, this.logger),
         logger: this.logger,
         // Activities our workflows schedule on this queue come back with the task answer when a slot is free.

@@ -9,7 +9,9 @@ import { workerData } from 'node:worker_threads';
 import proto from '@temporalio/proto';
 import { SandboxErrorCode, type SerializedSandboxError } from '../errors.js';
 import type { ActivateTask, SinkCallRecord, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
-import { ContextPoisoned, PrivateContext, SharedContext, type RunContext } from './run-context.js';
+import { BundleSourceMap } from './bundle-source-map.js';
+import { trackPromiseStacks } from './promise-stacks.js';
+import { ContextPoisoned, PrivateContext, SharedContext, type BundleSource, type RunContext } from './run-context.js';
 import { logOfSinkCall, toSinkCallRecord } from './sink-calls.js';
 import { DeadlineExceeded, defaultErrorToFailure, WorkflowRun, type Completion } from './workflow-run.js';
 
@@ -19,7 +21,7 @@ const { WorkflowActivationCompletion } = proto.coresdk.workflow_completion;
 const config = workerData as ThreadConfig;
 const status = new Float64Array(config.status);
 /** Compiled bundles by id, needed only to create contexts. */
-const scripts = new Map<string, vm.Script>();
+const scripts = new Map<string, { script: vm.Script; source: BundleSource }>();
 const MAX_SCRIPTS = 8;
 /** Shared contexts by bundle id (`shared-context` isolation); idle ones beyond this are dropped. */
 const sharedContexts = new Map<string, SharedContext>();
@@ -27,6 +29,9 @@ const MAX_IDLE_SHARED_CONTEXTS = 4;
 const runs = new Map<string, WorkflowRun>();
 /** Each context's `Promise` constructor → the context, to attribute unhandled rejections. */
 const contextsByPromise = new Map<unknown, RunContext>();
+
+// Stacks of workflow promises, for the stack trace queries; each belongs to the run executing.
+trackPromiseStacks((promise) => contextsByPromise.get(promise.constructor)?.current?.stackOwner());
 
 // In a worker thread an unhandled rejection would kill the thread and every run on it; charge
 // it to the run that ran last in the realm that created the promise (its activation then fails).
@@ -80,10 +85,10 @@ function contextFor(bundleId: string): RunContext | undefined {
     sharedContexts.set(bundleId, shared);
     return shared;
   }
-  const script = scripts.get(bundleId);
-  if (script === undefined) return undefined;
-  if (config.isolation === 'context-per-run') return new PrivateContext(script);
-  const context = new SharedContext(script, config.deadlockTimeoutMs);
+  const loaded = scripts.get(bundleId);
+  if (loaded === undefined) return undefined;
+  if (config.isolation === 'context-per-run') return new PrivateContext(loaded.script, loaded.source);
+  const context = new SharedContext(loaded.script, config.deadlockTimeoutMs, loaded.source);
   sharedContexts.set(bundleId, context);
   contextsByPromise.set(context.promiseConstructor, context);
   const idle = [...sharedContexts].filter(([, c]) => c.runIds.size === 0 && c !== context);
@@ -131,7 +136,8 @@ function deadlockResult(who: { workflowType?: string | null; workflowId?: string
 
 async function activate(task: ActivateTask): Promise<ThreadResult> {
   if (task.bundle !== undefined && !scripts.has(task.bundleId)) {
-    scripts.set(task.bundleId, new vm.Script(task.bundle.code, { filename: task.bundle.filename }));
+    const { code, filename, sourceMap } = task.bundle;
+    scripts.set(task.bundleId, { script: new vm.Script(code, { filename }), source: { filename, sourceMap: sourceMap === undefined ? undefined : new BundleSourceMap(sourceMap) } });
     // Scripts are only needed to create contexts, so dropping the oldest is always safe: the
     // host resends a bundle's code when a thread answers `needsBundle`.
     if (scripts.size > MAX_SCRIPTS) scripts.delete(scripts.keys().next().value as string);

@@ -25,6 +25,7 @@ import type { Activator } from '@temporalio/workflow/lib/internals.js';
 import type { RunCreateOptions } from '../protocol.js';
 import { unwindAsyncContext } from './async-stack.js';
 import type { WorkflowLogLevel } from './context-globals.js';
+import type { StackOwner } from './promise-stacks.js';
 import type { ContextTenant, RunContext } from './run-context.js';
 import { buildWorkflowInfo, withActivationFields } from './workflow-info.js';
 
@@ -91,6 +92,7 @@ export class WorkflowRun implements ContextTenant {
   #stage = 'idle';
   #unhandledRejection: unknown;
   readonly #consoleLogs: PendingLog[] = [];
+  #stackOwner?: StackOwner;
 
   private constructor(info: WorkflowInfo, realm: RunContext) {
     this.info = info;
@@ -137,13 +139,18 @@ export class WorkflowRun implements ContextTenant {
         now: time.tsToMs(activation.timestamp),
         showStackTraceSources: options.showStackTraceSources ?? false,
         failureExceptionTypeNames: options.failureExceptionTypeNames ? [...options.failureExceptionTypeNames] : undefined,
-        sourceMap: undefined, // only used to show sources in stack trace queries, which need promise hooks
+        // Read by the enhanced stack trace query for `sources` (with showStackTraceSources).
+        sourceMap: this.realm.source.sourceMap?.forQueries(),
         getTimeOfDay: nowNanos,
         registeredActivityNames: new Set(options.registeredActivityNames ?? []),
-        stackTracesEnabled: false,
+        stackTracesEnabled: true, // the thread's promise hook fills the store (promise-stacks.ts)
       });
       // Read while this run's globals are the current ones.
       this.#activator = this.#context.__TEMPORAL_ACTIVATOR__;
+      if (this.#activator !== undefined) {
+        const { filename, sourceMap } = this.realm.source;
+        this.#stackOwner = { store: this.#activator.promiseStackStore, bundleFilename: filename, sourceMap };
+      }
     });
   }
 
@@ -161,6 +168,10 @@ export class WorkflowRun implements ContextTenant {
       const failure = this.#activator ? this.#activator.errorToFailure(err) : defaultErrorToFailure(err);
       return { runId: activation.runId, failed: { failure } };
     }
+  }
+
+  stackOwner(): StackOwner | undefined {
+    return this.#stackOwner;
   }
 
   /** Called by the thread's `unhandledRejection` listener: fails the current activation. */
