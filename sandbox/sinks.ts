@@ -5,6 +5,7 @@
  * with the activation's result, and the host calls the matching {@link InjectedSinkFunction} here,
  * on the main side, before the activation's completion is used — as the official worker does.
  */
+import { noopMetricMeter, type MetricMeter, type MetricTags } from '@temporalio/common';
 import type { Sinks, WorkflowInfo } from '@temporalio/workflow';
 import randomHelpers from '@temporalio/workflow/lib/random-helpers.js';
 import type { Logger, LogMetadata } from '../core/logger.js';
@@ -44,6 +45,38 @@ export function loggerSink(logger: Logger): InjectedSinks {
   return { __temporal_logger: { trace: level('trace'), debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') } };
 }
 
+type NumericValueType = 'int' | 'float';
+
+/**
+ * The `__temporal_metrics` sink behind the workflow library's `metricMeter`: records on `meter`.
+ * The library already skips calls in replay and adds the workflow's tags; metric objects are
+ * created once per name and kept, as the sandbox cannot hand them out.
+ */
+export function metricSink(meter: MetricMeter): InjectedSinks {
+  const metrics = new Map<string, object>();
+  const get = <M extends object>(key: string, create: () => M): M => {
+    let metric = metrics.get(key) as M | undefined;
+    if (metric === undefined) metrics.set(key, (metric = create()));
+    return metric;
+  };
+  return {
+    __temporal_metrics: {
+      addMetricCounterValue: {
+        fn: (_info: WorkflowInfo, name: string, unit: string | undefined, description: string | undefined, value: number, tags?: MetricTags) =>
+          get(`counter:${name}`, () => meter.createCounter(name, unit, description)).add(value, tags),
+      },
+      recordMetricHistogramValue: {
+        fn: (_info: WorkflowInfo, name: string, valueType: NumericValueType, unit: string | undefined, description: string | undefined, value: number, tags?: MetricTags) =>
+          get(`histogram:${valueType}:${name}`, () => meter.createHistogram(name, valueType, unit, description)).record(value, tags),
+      },
+      setMetricGaugeValue: {
+        fn: (_info: WorkflowInfo, name: string, valueType: NumericValueType, unit: string | undefined, description: string | undefined, value: number, tags?: MetricTags) =>
+          get(`gauge:${valueType}:${name}`, () => meter.createGauge(name, valueType, unit, description)).set(value, tags),
+      },
+    },
+  };
+}
+
 /**
  * Calls user sinks (and the logger sink) for the calls an activation recorded. Replay rule of
  * the official worker: a call made while replaying history events is skipped unless its sink
@@ -53,9 +86,9 @@ export class SinkDispatcher implements SinkCallHandler {
   readonly #sinks: InjectedSinks;
   readonly #logger: Logger;
 
-  /** `sinks` may override the logger sink; unset, `log.*` goes to `logger`. */
-  constructor(sinks: InjectedSinks | undefined, logger: Logger) {
-    this.#sinks = { ...loggerSink(logger), ...sinks };
+  /** `sinks` may override the logger sink; unset, `log.*` goes to `logger`. Workflow metrics go to `meter`. */
+  constructor(sinks: InjectedSinks | undefined, logger: Logger, meter: MetricMeter = noopMetricMeter) {
+    this.#sinks = { ...loggerSink(logger), ...metricSink(meter), ...sinks };
     if (sinks?.[DEPRECATED_LOGGER_SINK] !== undefined) this.#sinks[LOGGER_SINK] = sinks[DEPRECATED_LOGGER_SINK];
     this.#logger = logger;
   }

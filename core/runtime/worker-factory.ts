@@ -3,7 +3,7 @@
  * connection, plugin activities, interceptors and metric events. Everything that can fail on bad
  * input is checked before anything is created.
  */
-import type { LoadedDataConverter } from '@temporalio/common';
+import type { LoadedDataConverter, MetricMeter } from '@temporalio/common';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
 import { ConfigError } from '../errors.js';
@@ -120,6 +120,8 @@ export interface EntityWiring {
   stickyQueue?: StickyQueue;
   workerId: string;
   emit: MetricEventSink;
+  /** The metrics plugin's meter, behind activities' and workflows' `metricMeter`. */
+  metricMeter?: MetricMeter;
 }
 
 /** Builds the entity of a resolved spec; its events feed the runtime's metrics. */
@@ -132,6 +134,7 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
     ...(w.dataConverter ? { dataConverter: w.dataConverter } : {}),
     ...(w.sandbox ? { sandbox: w.sandbox } : {}),
     ...(w.stickyQueue ? { stickyQueue: w.stickyQueue } : {}),
+    ...(w.metricMeter ? { metricMeter: w.metricMeter } : {}),
     activityInvoke: composeActivityInvoke(r.interceptors),
     events: {
       activityTaskDone: (report) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { defaultDataConverter, type LoadedDataConverter } from '@temporalio/common';
+import { defaultDataConverter, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
+import { ActivityClient } from '../activity/activity-client.js';
 import { ActivityWorker } from '../activity/activity-worker.js';
 import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
@@ -37,6 +38,11 @@ export interface WorkerEntityDeps {
    * entity polls a sticky queue of its own, as the official SDK does.
    */
   stickyQueue?: StickyQueue;
+  /**
+   * Where `Context.current().metricMeter` (activities) and `metricMeter` (workflows) record; the
+   * runtime passes its metrics plugin's meter. @default noopMetricMeter
+   */
+  metricMeter?: MetricMeter;
   /** Runs around every activity function (activity inbound interceptors); must call `fn(...args)`. */
   activityInvoke?: ActivityExecutionDeps['invoke'];
   /** Hooks for metrics; exceptions thrown by them are swallowed. */
@@ -69,6 +75,8 @@ export class WorkerEntity {
   readonly workerInstanceKey = randomUUID();
   private readonly machine: WorkerStateMachine;
   private readonly activityWorker: ActivityWorker;
+  /** `Context.current().client` of this entity's activities. */
+  private readonly activityClient: ActivityClient;
   private workflowWorker: WorkflowWorker | undefined;
   private ownSandbox: WorkflowSandbox | undefined;
   private readonly logger: Logger;
@@ -84,6 +92,8 @@ export class WorkerEntity {
     this.logger = deps.logger ?? new ConsoleLogger();
     this.machine = new WorkerStateMachine(`worker ${this.options.taskQueue}`);
     const { options } = this;
+    const dataConverter = deps.dataConverter ?? defaultDataConverter;
+    this.activityClient = new ActivityClient({ connection: deps.connection.options, dataConverter, identity: options.identity });
     this.activityWorker = new ActivityWorker({
       connection: deps.connection,
       namespace: deps.connection.namespace,
@@ -91,8 +101,10 @@ export class WorkerEntity {
       identity: options.identity,
       workerInstanceKey: this.workerInstanceKey,
       activities: new Map(Object.entries(options.activities)),
-      dataConverter: deps.dataConverter ?? defaultDataConverter,
+      dataConverter,
       logger: this.logger,
+      client: this.activityClient,
+      metricMeter: deps.metricMeter,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
       maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls,
       throttle: options,
@@ -143,7 +155,7 @@ export class WorkerEntity {
         sandbox,
         bundleId: bundle.id,
         runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities), showStackTraceSources: options.showStackTraceSources },
-        sinks: new SinkDispatcher(options.sinks, this.logger),
+        sinks: new SinkDispatcher(options.sinks, this.logger, deps.metricMeter),
         logger: this.logger,
         // Activities our workflows schedule on this queue come back with the task answer when a slot is free.
         eagerActivities: this.hasActivities
@@ -221,6 +233,7 @@ export class WorkerEntity {
     if (this.state === 'STOPPED') return;
     if (this.state !== 'INITIALIZED') await this.drain();
     if (this.machine.canMoveTo('STOPPED')) this.machine.moveTo('STOPPED');
+    await this.activityClient.close();
     await this.ownSandbox?.close();
   }
 
