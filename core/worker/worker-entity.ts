@@ -77,6 +77,7 @@ export class WorkerEntity {
   private readonly activityWorker: ActivityWorker;
   /** `Context.current().client` of this entity's activities. */
   private readonly activityClient: ActivityClient;
+  private readonly metricMeter: MetricMeter | undefined;
   private workflowWorker: WorkflowWorker | undefined;
   private ownSandbox: WorkflowSandbox | undefined;
   private readonly logger: Logger;
@@ -93,6 +94,8 @@ export class WorkerEntity {
     this.machine = new WorkerStateMachine(`worker ${this.options.taskQueue}`);
     const { options } = this;
     const dataConverter = deps.dataConverter ?? defaultDataConverter;
+    // As the official worker's meter: every metric of the entity carries its namespace and task queue.
+    this.metricMeter = deps.metricMeter?.withTags({ namespace: deps.connection.namespace, taskQueue: options.taskQueue });
     this.activityClient = new ActivityClient({ connection: deps.connection.options, dataConverter, identity: options.identity });
     this.activityWorker = new ActivityWorker({
       connection: deps.connection,
@@ -104,7 +107,7 @@ export class WorkerEntity {
       dataConverter,
       logger: this.logger,
       client: this.activityClient,
-      metricMeter: deps.metricMeter,
+      metricMeter: this.metricMeter,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
       maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls,
       throttle: options,
@@ -155,7 +158,7 @@ export class WorkerEntity {
         sandbox,
         bundleId: bundle.id,
         runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities), showStackTraceSources: options.showStackTraceSources },
-        sinks: new SinkDispatcher(options.sinks, this.logger, deps.metricMeter),
+        sinks: new SinkDispatcher(options.sinks, this.logger, this.metricMeter),
         logger: this.logger,
         // Activities our workflows schedule on this queue come back with the task answer when a slot is free.
         eagerActivities: this.hasActivities

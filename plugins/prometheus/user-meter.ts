@@ -98,36 +98,28 @@ export class PrometheusMeter implements MetricMeter {
 
   createCounter(name: string, unit?: string, description?: string): MetricCounter {
     const family = this.#family(name, 'counter', description);
-    const make = (tags: MetricTags): MetricCounter => ({
-      name: family.name, unit, description, kind: 'counter', valueType: 'int',
-      add: (value, extra) => family.add(value, { ...tags, ...extra }),
-      withTags: (more) => make({ ...tags, ...more }),
-    });
-    return make(this.#tags);
+    return this.#metric<MetricCounter>({ name: family.name, unit, description, kind: 'counter', valueType: 'int' }, 'add', (v, t) => family.add(v, t));
   }
 
   createHistogram(name: string, valueType: NumericMetricValueType = 'int', unit?: string, description?: string): MetricHistogram {
     const family = this.#family(name, 'histogram', description);
-    const make = (tags: MetricTags): MetricHistogram => ({
-      name: family.name, unit, description, kind: 'histogram', valueType,
-      record: (value, extra) => family.observe(value, { ...tags, ...extra }),
-      withTags: (more) => make({ ...tags, ...more }),
-    });
-    return make(this.#tags);
+    return this.#metric<MetricHistogram>({ name: family.name, unit, description, kind: 'histogram', valueType }, 'record', (v, t) => family.observe(v, t));
   }
 
   createGauge(name: string, valueType: NumericMetricValueType = 'int', unit?: string, description?: string): MetricGauge {
     const family = this.#family(name, 'gauge', description);
-    const make = (tags: MetricTags): MetricGauge => ({
-      name: family.name, unit, description, kind: 'gauge', valueType,
-      set: (value, extra) => family.set(value, { ...tags, ...extra }),
-      withTags: (more) => make({ ...tags, ...more }),
-    });
-    return make(this.#tags);
+    return this.#metric<MetricGauge>({ name: family.name, unit, description, kind: 'gauge', valueType }, 'set', (v, t) => family.set(v, t));
   }
 
   withTags(tags: MetricTags): MetricMeter {
     return new PrometheusMeter(this.#registry, this.#bucketBounds, this.#families, { ...this.#tags, ...tags });
+  }
+
+  /** A metric object whose `method` records with this meter's tags, the call's extra tags on top. */
+  #metric<M extends MetricCounter | MetricHistogram | MetricGauge>(fields: Omit<M, 'withTags' | 'add' | 'record' | 'set'>, method: 'add' | 'record' | 'set', record: (value: number, tags: MetricTags) => void): M {
+    const make = (tags: MetricTags): M =>
+      ({ ...fields, [method]: (value: number, extra?: MetricTags) => record(value, { ...tags, ...extra }), withTags: (more: MetricTags) => make({ ...tags, ...more }) }) as unknown as M;
+    return make(this.#tags);
   }
 
   /** The family called `name`: the same one each time, so two creations record together. */

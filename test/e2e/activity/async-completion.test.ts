@@ -1,25 +1,16 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { activityInfo, CompleteAsyncError } from '@temporalio/activity';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
-import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import { shapeOf } from '../replay/history-shape.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
+import { sandboxApiWorkflowsPath, useSandbox } from '../../helpers/sandbox.js';
 import { uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
 
-const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/sandbox-api.ts');
+const workflowsPath = sandboxApiWorkflowsPath;
 const server = useServer();
-let sandbox: WorkflowSandbox;
-
-beforeAll(async () => {
-  sandbox = await WorkflowSandbox.create({ threads: 1 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+const shared = useSandbox();
 
 interface Started {
   taskToken: Uint8Array;
@@ -50,7 +41,7 @@ describe('CompleteAsyncError: completion by the client', () => {
   it('leaves the task open and frees its slot; the client heartbeats, completes by token and by id, and fails it', async () => {
     const taskQueue = uniqueTaskQueue('async');
     const { activities, started } = asyncActivities();
-    const entity = new WorkerEntity({ taskQueue, workflowsPath, activities }, { connection: server.connection, sandbox });
+    const entity = new WorkerEntity({ taskQueue, workflowsPath, activities }, { connection: server.connection, sandbox: shared.sandbox });
     await entity.start();
     const { client } = server;
     try {
@@ -85,7 +76,7 @@ describe('CompleteAsyncError: completion by the client', () => {
     for (const side of ['ours', 'official'] as const) {
       const taskQueue = uniqueTaskQueue(`async-${side}`);
       const { activities, started } = asyncActivities();
-      const entity = side === 'ours' ? new WorkerEntity({ taskQueue, workflowsPath, activities }, { connection: server.connection, sandbox }) : undefined;
+      const entity = side === 'ours' ? new WorkerEntity({ taskQueue, workflowsPath, activities }, { connection: server.connection, sandbox: shared.sandbox }) : undefined;
       await entity?.start();
       const official = side === 'official' ? await startOfficialWorker(taskQueue, { activities }, workflowsPath) : undefined;
       try {

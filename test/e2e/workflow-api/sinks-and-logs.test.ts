@@ -1,15 +1,14 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { loggerFrom, type LogLevel, type LogMetadata } from '../../../core/logger.js';
 import type { InjectedSinks } from '../../../sandbox/sinks.js';
 import type { RecorderSinks } from '../../fixtures/workflows/sandbox-api.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
+import { sandboxApiWorkflowsPath } from '../../helpers/sandbox.js';
 import { testRuntime } from '../../helpers/runtime.js';
 import { uniqueTaskQueue, useServer } from '../../helpers/temporal.js';
 
-const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/sandbox-api.ts');
+const workflowsPath = sandboxApiWorkflowsPath;
 const server = useServer();
 
 interface Recorded {

@@ -1,24 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { EnhancedStackTrace } from '@temporalio/workflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
-import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
+import { sandboxApiWorkflowsPath, useSandbox } from '../../helpers/sandbox.js';
 import { uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
 
-const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/sandbox-api.ts');
+const workflowsPath = sandboxApiWorkflowsPath;
 const server = useServer();
-let sandbox: WorkflowSandbox;
-
-beforeAll(async () => {
-  sandbox = await WorkflowSandbox.create({ threads: 1 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+const shared = useSandbox();
 
 interface Traces {
   plain: string;
@@ -43,7 +35,7 @@ const tops = (t: EnhancedStackTrace) =>
 describe('__stack_trace and __enhanced_stack_trace', () => {
   it('name the user file, lines and functions of a workflow blocked in a timer, a condition and an activity, as the official worker does', async () => {
     const taskQueue = uniqueTaskQueue('stack');
-    const entity = new WorkerEntity({ taskQueue, workflowsPath, showStackTraceSources: true }, { connection: server.connection, sandbox });
+    const entity = new WorkerEntity({ taskQueue, workflowsPath, showStackTraceSources: true }, { connection: server.connection, sandbox: shared.sandbox });
     await entity.start();
     let ours: Traces;
     try {
