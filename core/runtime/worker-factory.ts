@@ -71,6 +71,7 @@ export function resolveSpec(
   if (spec.identity) input.identity = spec.identity;
   if (spec.drainGraceMs !== undefined) input.drainGraceMs = spec.drainGraceMs;
   if (spec.sinks) input.sinks = spec.sinks;
+  if (spec.showStackTraceSources !== undefined) input.showStackTraceSources = spec.showStackTraceSources;
   for (const [key, value] of Object.entries(spec.limits ?? {})) {
     if (value === undefined) continue;
     if (entityAccepts(key)) input[key] = value;

@@ -39,6 +39,7 @@ export const workerSpecSchema = z
     drainGraceMs: z.number().int().min(0).max(3_600_000).optional().describe('Default grace of drain and delete, ms.'),
     allowDuplicate: z.boolean().optional().describe('Allow a second entity on the same namespace + task queue.'),
     paused: z.boolean().optional().describe('Create it PAUSED: it polls only after resume.'),
+    showStackTraceSources: z.boolean().optional().describe('Include source file contents in __enhanced_stack_trace answers.'),
   })
   .strict();
 
