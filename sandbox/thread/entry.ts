@@ -10,6 +10,7 @@ import proto from '@temporalio/proto';
 import { SandboxErrorCode, type SerializedSandboxError } from '../errors.js';
 import type { ActivateTask, SinkCallRecord, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
 import { BundleSourceMap } from './bundle-source-map.js';
+import { mapErrorStacks } from './call-sites.js';
 import { trackPromiseStacks } from './promise-stacks.js';
 import { ContextPoisoned, PrivateContext, SharedContext, type BundleSource, type RunContext } from './run-context.js';
 import { logOfSinkCall, toSinkCallRecord } from './sink-calls.js';
@@ -22,6 +23,9 @@ const config = workerData as ThreadConfig;
 const status = new Float64Array(config.status);
 /** Compiled bundles by id, needed only to create contexts. */
 const scripts = new Map<string, { script: vm.Script; source: BundleSource }>();
+/** Source maps by script file name, for error stacks; a bundle's file name is unique to its code. */
+const sourceMaps = new Map<string, BundleSourceMap>();
+const MAX_SOURCE_MAPS = 32;
 const MAX_SCRIPTS = 8;
 /** Shared contexts by bundle id (`shared-context` isolation); idle ones beyond this are dropped. */
 const sharedContexts = new Map<string, SharedContext>();
@@ -29,6 +33,9 @@ const MAX_IDLE_SHARED_CONTEXTS = 4;
 const runs = new Map<string, WorkflowRun>();
 /** Each context's `Promise` constructor → the context, to attribute unhandled rejections. */
 const contextsByPromise = new Map<unknown, RunContext>();
+
+// Workflow errors (failures in history) name the user's files, as on the official worker.
+mapErrorStacks((filename) => sourceMaps.get(filename));
 
 // Stacks of workflow promises, for the stack trace queries; each belongs to the run executing.
 trackPromiseStacks((promise) => contextsByPromise.get(promise.constructor)?.current?.stackOwner());
@@ -136,8 +143,12 @@ function deadlockResult(who: { workflowType?: string | null; workflowId?: string
 
 async function activate(task: ActivateTask): Promise<ThreadResult> {
   if (task.bundle !== undefined && !scripts.has(task.bundleId)) {
-    const { code, filename, sourceMap } = task.bundle;
-    scripts.set(task.bundleId, { script: new vm.Script(code, { filename }), source: { filename, sourceMap: sourceMap === undefined ? undefined : new BundleSourceMap(sourceMap) } });
+    const { code, filename } = task.bundle;
+    const sourceMap = task.bundle.sourceMap === undefined ? undefined : new BundleSourceMap(task.bundle.sourceMap);
+    scripts.set(task.bundleId, { script: new vm.Script(code, { filename }), source: { filename, sourceMap } });
+    if (sourceMap !== undefined) sourceMaps.set(filename, sourceMap);
+    // Bounded like the scripts; an evicted map only leaves later stacks in bundle positions.
+    if (sourceMaps.size > MAX_SOURCE_MAPS) sourceMaps.delete(sourceMaps.keys().next().value as string);
     // Scripts are only needed to create contexts, so dropping the oldest is always safe: the
     // host resends a bundle's code when a thread answers `needsBundle`.
     if (scripts.size > MAX_SCRIPTS) scripts.delete(scripts.keys().next().value as string);

@@ -11,12 +11,14 @@
  * The official worker's rules are kept: frames above the promise's creation are dropped, the
  * stack ends at the library's inbound `...NextHandler` (or where the host called in), the
  * internal promises of `Promise.all`/`race`/`allSettled`/`any` are linked to the aggregate, and
- * a location is named after the original identifier at that position when the map has one.
+ * a location is named after the original identifier at that position when the map has one
+ * (call-sites.ts).
  */
 import v8 from 'node:v8';
 import type { StackTraceFileLocation } from '@temporalio/workflow';
 import type { PromiseStackStore, Stack } from '@temporalio/workflow/lib/internals.js';
 import type { BundleSourceMap } from './bundle-source-map.js';
+import { callsiteName, describeSite } from './call-sites.js';
 
 /** Where a promise's stack goes: the run that created it. */
 export interface StackOwner {
@@ -33,15 +35,6 @@ const STACK_LIMIT = 10;
 const AGGREGATORS = /^(race|all|allSettled|any)$/;
 const NEXT_HANDLER = /^Activator\.\S+NextHandler$/;
 const INTERCEPTORS_FILE = /[\\/]common[\\/](src|lib)[\\/]interceptors\.[jt]s$/;
-
-function callsiteName(site: NodeJS.CallSite): string | undefined {
-  const typeName = site.getTypeName();
-  const methodName = site.getMethodName();
-  const functionName = site.getFunctionName();
-  if (typeName && methodName) return `${typeName}.${methodName}`;
-  if (site.isConstructor() && functionName) return `new ${functionName}`;
-  return functionName ?? undefined;
-}
 
 /** The call sites of the current stack below `below`, as V8 gives them. */
 function callSites(below: (...args: never[]) => unknown): NodeJS.CallSite[] {
@@ -99,27 +92,13 @@ class LazyStack implements Stack {
     const sites = this.#sites;
     if (sites === undefined) return;
     this.#sites = undefined; // let the call sites (and what they reference) go
-    const lines: string[] = [];
-    const structured: StackTraceFileLocation[] = [];
-    for (const site of sites) {
-      const line = site.getLineNumber();
-      const column = site.getColumnNumber();
-      const original = line !== null && column !== null && site.getFileName() === this.#owner.bundleFilename ? this.#owner.sourceMap?.locate(line, column) : undefined;
-      if (original === undefined) {
-        const name = callsiteName(site);
-        structured.push({ file_path: site.getFileName() ?? undefined, function_name: name, line: line ?? undefined, column: column ?? undefined, internal_code: false });
-        lines.push(`    at ${String(site)}`);
-        continue;
-      }
+    const { bundleFilename, sourceMap } = this.#owner;
+    const frames = sites
+      .map((site) => describeSite(site, (file) => (file === bundleFilename ? sourceMap : undefined)))
       // Interceptor chaining frames of the library say nothing about the workflow.
-      if (INTERCEPTORS_FILE.test(original.file) && site.getFunctionName() === 'next') continue;
-      const name = original.name ?? callsiteName(site);
-      const where = `${original.file}:${original.line}:${original.column}`;
-      structured.push({ file_path: original.file, function_name: name, line: original.line, column: original.column, internal_code: false });
-      lines.push(name ? `    at ${name} (${where})` : `    at ${where}`);
-    }
-    this.#formatted = lines.join('\n');
-    this.#structured = structured;
+      .filter(({ location }, i) => !(INTERCEPTORS_FILE.test(location.file_path ?? '') && sites[i]!.getFunctionName() === 'next'));
+    this.#formatted = frames.map((f) => f.text).join('\n');
+    this.#structured = frames.map((f) => f.location);
   }
 }
 

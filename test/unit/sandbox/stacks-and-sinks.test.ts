@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, type WorkflowBundle } from '../../../sandbox/bundler.js';
 import type { SinkCallRecord } from '../../../sandbox/protocol.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
+import { sandboxApiWorkflowsPath } from '../../helpers/sandbox.js';
 import { activation, commandsOf, fromPayload, ISOLATION_MODES, RUN_INFO, startActivation } from './activations.js';
 
 const workflowsPath = path.resolve('test/fixtures/workflows/sandbox/index.ts');
@@ -14,8 +15,10 @@ const helloPath = path.resolve('test/fixtures/workflows/sandbox/hello.ts');
 const stackQuery = { queryWorkflow: { queryId: 'st', queryType: '__stack_trace', arguments: [] } };
 
 let bundle: WorkflowBundle;
+let apiBundle: WorkflowBundle;
 beforeAll(async () => {
   bundle = await bundleWorkflowCode({ workflowsPath });
+  apiBundle = await bundleWorkflowCode({ workflowsPath: sandboxApiWorkflowsPath });
 });
 
 describe.each(ISOLATION_MODES)('stacks and sink calls (%s)', (isolation) => {
@@ -23,6 +26,7 @@ describe.each(ISOLATION_MODES)('stacks and sink calls (%s)', (isolation) => {
   beforeAll(async () => {
     sandbox = await WorkflowSandbox.create({ isolation, threads: 1 });
     sandbox.registerBundle(bundle);
+    sandbox.registerBundle(apiBundle);
   });
   afterAll(() => sandbox?.close());
   const calls: SinkCallRecord[] = [];
@@ -37,6 +41,13 @@ describe.each(ISOLATION_MODES)('stacks and sink calls (%s)', (isolation) => {
     expect(a).toMatch(new RegExp(`at counter \\(${workflowsPath}:17:\\d+\\)`));
     expect(a).not.toContain('hello.ts');
     expect(await trace('blocked-b')).toMatch(new RegExp(`at hello \\(${helloPath}:9:\\d+\\)`));
+  });
+
+  it('workflow failures carry stacks in the user\'s files, as on the official worker', async () => {
+    const bytes = await sandbox.activate({ runId: 'fails', bundleId: apiBundle.id, activation: startActivation('fails', 'failsInUserCode'), info: RUN_INFO });
+    const stack = commandsOf(bytes)[0]?.failWorkflowExecution?.failure?.stackTrace ?? '';
+    expect(stack).toMatch(new RegExp(`^ApplicationFailure: broken on purpose\n    at .*[/]common[/]src[/]failure\\.ts:\\d+:\\d+\\)\n    at \\S+ \\(${sandboxApiWorkflowsPath}:\\d+:\\d+\\)`));
+    expect(stack).not.toContain('workflow-bundle-');
   });
 
   it('ships sink calls with the workflow info of the moment, replayed ones marked so', async () => {
