@@ -9,6 +9,7 @@
  */
 import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter, MetricTags, NumericMetricValueType } from '@temporalio/common';
 import type { Registry } from 'prom-client';
+import { RuntimeError } from '../../core/errors.js';
 
 type Kind = 'counter' | 'histogram' | 'gauge';
 type Labels = Record<string, string>;
@@ -20,6 +21,13 @@ interface Series {
   readonly buckets?: number[];
   sum: number;
   count: number;
+}
+
+/** A user metric cannot be recorded as asked: a negative counter increment, or a name taken by a metric of another kind. */
+export class MetricInvalidError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('METRIC_INVALID', message, options);
+  }
 }
 
 const labelName = (key: string): string => key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^(\d)/, '_$1');
@@ -49,7 +57,7 @@ class Family {
   }
 
   add(value: number, tags: MetricTags): void {
-    if (!(value >= 0)) throw new RangeError(`Counter ${this.name} can only be increased, got ${value}`);
+    if (!(value >= 0)) throw new MetricInvalidError(`Counter ${this.name} can only be increased, got ${value}`);
     this.#at(tags).value += value;
   }
 
@@ -127,12 +135,15 @@ export class PrometheusMeter implements MetricMeter {
     const promName = metricName(name);
     const existing = this.#families.get(promName);
     if (existing !== undefined) {
-      if (existing.type !== type) throw new TypeError(`Metric ${promName} exists already as a ${existing.type}, not a ${type}`);
+      if (existing.type !== type) throw new MetricInvalidError(`Metric ${promName} exists already as a ${existing.type}, not a ${type}`);
       return existing;
     }
     const family = new Family(promName, description || `${name} (user metric)`, type, this.#bucketBounds);
-    // Throws for a name the SDK metrics already use; nothing is recorded under it then.
-    this.#registry.registerMetric(family as unknown as Parameters<Registry['registerMetric']>[0]);
+    try {
+      this.#registry.registerMetric(family as unknown as Parameters<Registry['registerMetric']>[0]);
+    } catch (cause) {
+      throw new MetricInvalidError(`Metric name ${promName} is taken by one of the runtime's own metrics; pick another`, { cause });
+    }
     this.#families.set(promName, family);
     return family;
   }
