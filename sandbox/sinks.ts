@@ -86,9 +86,16 @@ export class SinkDispatcher implements SinkCallHandler {
   readonly #sinks: InjectedSinks;
   readonly #logger: Logger;
 
-  /** `sinks` may override the logger sink; unset, `log.*` goes to `logger`. Workflow metrics go to `meter`. */
-  constructor(sinks: InjectedSinks | undefined, logger: Logger, meter: MetricMeter = noopMetricMeter) {
+  readonly #replayWorker: boolean;
+
+  /**
+   * `sinks` may override the logger sink; unset, `log.*` goes to `logger`. Workflow metrics go to
+   * `meter`. A `replayWorker` (the replayer) calls only `callDuringReplay` functions, whatever
+   * the call, as the official replay worker does.
+   */
+  constructor(sinks: InjectedSinks | undefined, logger: Logger, meter: MetricMeter = noopMetricMeter, options: { replayWorker?: boolean } = {}) {
     this.#sinks = { ...loggerSink(logger), ...metricSink(meter), ...sinks };
+    this.#replayWorker = options.replayWorker ?? false;
     if (sinks?.[DEPRECATED_LOGGER_SINK] !== undefined) this.#sinks[LOGGER_SINK] = sinks[DEPRECATED_LOGGER_SINK];
     this.#logger = logger;
   }
@@ -106,7 +113,7 @@ export class SinkDispatcher implements SinkCallHandler {
       this.#logger.error('Workflow referenced an unregistered external sink', { ...where, ifaceName, fnName });
       return;
     }
-    if (workflowInfo.unsafe.isReplayingHistoryEvents && !sink.callDuringReplay) return;
+    if ((this.#replayWorker || workflowInfo.unsafe.isReplayingHistoryEvents) && !sink.callDuringReplay) return;
     // The thread cannot ship functions; give the sink an info whose `unsafe` helpers work.
     const info: WorkflowInfo = { ...workflowInfo, unsafe: { ...workflowInfo.unsafe, now: Date.now, random: randomHelpers.createUnsafeRandomSource(Math.random) } };
     try {

@@ -1,6 +1,7 @@
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { loggerFrom, type LogLevel, type LogMetadata } from '../../../core/logger.js';
+import { replayHistory } from '../../../core/replay/index.js';
 import type { InjectedSinks } from '../../../sandbox/sinks.js';
 import type { RecorderSinks } from '../../fixtures/workflows/sandbox-api.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
@@ -67,6 +68,11 @@ describe('workflow log.* and user sinks', () => {
       expect(lines.filter((l) => l.message === 'External sink function threw an error')).toHaveLength(1);
       const history = await handle.fetchHistory();
       expect(history.events?.some((e) => e.workflowTaskFailedEventAttributes)).toBe(false);
+
+      // The replayer is a replay worker: only callDuringReplay sinks run, for every call.
+      const replayed = recorderSinks();
+      expect(await replayHistory(history, { workflowsPath, sinks: replayed.sinks })).toMatchObject({ ok: true });
+      expect(replayed.seen).toMatchObject({ record: [], recordAlways: ['before-sleep'] });
     } finally {
       await runtime.shutdown({ graceMs: 5_000 });
     }
