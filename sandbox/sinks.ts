@@ -9,6 +9,7 @@ import { noopMetricMeter, type MetricMeter, type MetricTags } from '@temporalio/
 import type { Sinks, WorkflowInfo } from '@temporalio/workflow';
 import randomHelpers from '@temporalio/workflow/lib/random-helpers.js';
 import type { Logger, LogMetadata } from '../core/logger.js';
+import { revive } from './portable-values.js';
 import type { SinkCallRecord } from './protocol.js';
 
 /** A host function behind one sink function; the official worker's shape. */
@@ -115,9 +116,10 @@ export class SinkDispatcher implements SinkCallHandler {
     }
     if ((this.#replayWorker || workflowInfo.unsafe.isReplayingHistoryEvents) && !sink.callDuringReplay) return;
     // The thread cannot ship functions; give the sink an info whose `unsafe` helpers work.
-    const info: WorkflowInfo = { ...workflowInfo, unsafe: { ...workflowInfo.unsafe, now: Date.now, random: randomHelpers.createUnsafeRandomSource(Math.random) } };
+    const revived = revive(workflowInfo) as WorkflowInfo;
+    const info: WorkflowInfo = { ...revived, unsafe: { ...revived.unsafe, now: Date.now, random: randomHelpers.createUnsafeRandomSource(Math.random) } };
     try {
-      await sink.fn(info, ...(call.args as never[]));
+      await sink.fn(info, ...(call.args.map(revive) as never[]));
     } catch (error) {
       this.#logger.error('External sink function threw an error', { ...where, ifaceName, fnName, error });
     }

@@ -8,7 +8,8 @@ import type { WorkflowBundle } from './bundler.js';
 import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';
 import { reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowRunNotFoundError, WorkflowThreadCrashedError } from './errors.js';
 import { compileSandboxOptions, type CompiledSandboxOptions, type SandboxOptions } from './options.js';
-import type { ActivateTask, RunCreateOptions, ThreadResult } from './protocol.js';
+import { revive } from './portable-values.js';
+import type { ActivateTask, RunCreateOptions, ThreadResult, WorkflowLogRecord } from './protocol.js';
 import type { SinkCallHandler } from './sinks.js';
 import { threadEntryFile } from './thread-entry-build.js';
 import { ThreadSlot } from './thread-slot.js';
@@ -243,7 +244,7 @@ export class WorkflowSandbox {
     if (sink === undefined) return;
     for (const record of result.logs) {
       try {
-        sink(record);
+        sink({ ...record, attributes: revive(record.attributes) as WorkflowLogRecord['attributes'] });
       } catch {
         // A throwing log listener must not fail the workflow task.
       }
