@@ -11,6 +11,8 @@ export type { RuntimeInput, RuntimeOptions } from './core/runtime/runtime-option
 export { WorkerEntity, type WorkerEntityDeps, type WorkerEntityStatus } from './core/worker/worker-entity.js';
 export type { WorkerEntityInput, WorkerEntityOptions } from './core/worker/worker-entity-options.js';
 export type { WorkerState } from './core/worker/worker-state.js';
+// Workflow sinks, in the official worker's shape.
+export type { InjectedSinkFunction, InjectedSinks } from './sandbox/sinks.js';
 export { Connection } from './core/connection/connection.js';
 export type { ConnectionInput, ConnectionOptions, TlsOptions } from './core/connection/connection-options.js';
 export { TemporalDevServer } from './core/dev-server/temporal-dev-server.js';

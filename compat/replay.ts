@@ -1,11 +1,14 @@
 import { DeterminismViolationError } from '@temporalio/workflow/lib/errors.js';
 import { replayHistories, type HistoryInput } from '../core/replay/index.js';
 import type { RuntimeError } from '../core/errors.js';
+import type { InjectedSinks } from '../sandbox/sinks.js';
 
 /** The official `ReplayWorkerOptions` fields the replayer uses. */
 export interface ReplayWorkerOptions {
   workflowsPath?: string;
   interceptors?: { workflowModules?: string[] };
+  /** Workflow sinks; only `callDuringReplay` functions are called, as on the official replay worker. */
+  sinks?: InjectedSinks;
   /** Other official replay options; see {@link replayOptionsOf}. */
   [option: string]: unknown;
 }
@@ -25,9 +28,9 @@ export interface ReplayResult {
   readonly error?: DeterminismViolationError | ReplayError;
 }
 
-function replayOptionsOf(options: ReplayWorkerOptions): { workflowsPath: string; workflowInterceptorModules: string[] } {
+function replayOptionsOf(options: ReplayWorkerOptions): { workflowsPath: string; workflowInterceptorModules: string[]; sinks?: InjectedSinks } {
   if (!options.workflowsPath) throw new ReplayError('Replay needs workflowsPath (workflowBundle is not supported by this runtime yet).', 'REPLAY_OPTIONS_INVALID');
-  return { workflowsPath: options.workflowsPath, workflowInterceptorModules: options.interceptors?.workflowModules ?? [] };
+  return { workflowsPath: options.workflowsPath, workflowInterceptorModules: options.interceptors?.workflowModules ?? [], ...(options.sinks && { sinks: options.sinks }) };
 }
 
 /** The error class the official replayer gives for each of our verdict codes. */

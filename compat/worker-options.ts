@@ -4,6 +4,7 @@ import type { Payload } from '@temporalio/common';
 import { RuntimeError } from '../core/errors.js';
 import type { ActivityFunction } from '../core/activity/activity-execution.js';
 import type { WorkerEntityInput } from '../core/worker/worker-entity-options.js';
+import type { InjectedSinks } from '../sandbox/sinks.js';
 import type { NativeConnection } from './native-connection.js';
 
 /** The official `ActivityExecuteInput` / `ActivityInboundCallsInterceptor` shape (declared here so our types need no `@temporalio/worker`). */
@@ -45,6 +46,10 @@ export interface WorkerOptions {
   defaultHeartbeatThrottleInterval?: Duration;
   /** How long in-flight tasks may take to finish after shutdown starts. @default this runtime's drain grace (30 s), not the official 0 */
   shutdownGraceTime?: Duration;
+  /** Host functions behind workflow sinks (`{ fn, callDuringReplay? }`), as the official option. */
+  sinks?: InjectedSinks;
+  /** Include source contents in `__enhanced_stack_trace` answers. @default false */
+  showStackTraceSources?: boolean;
   /** Other official options: accepted by name, see {@link optionSupport}. */
   [option: string]: unknown;
 }
@@ -99,7 +104,6 @@ export const optionSupport: Readonly<Record<string, string>> = {
   workflowThreadPoolSize: 'the sandbox thread count is a runtime option (sandbox.threads)',
   nonStickyToStickyPollRatio: 'poll distribution is managed by the poll loops',
   maxEagerActivityReservationsPerWorkflowTask: 'eager activities take any free activity slot',
-  showStackTraceSources: 'stack trace sources follow the bundle',
   disablePayloadErrorLimit: 'no payload size limit is enforced locally',
 };
 
@@ -115,6 +119,7 @@ const MAPPED = new Set([
   'maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentActivityTaskPolls',
   'maxConcurrentWorkflowTaskPolls', 'maxCachedWorkflows', 'stickyQueueScheduleToStartTimeout',
   'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime', 'plugins',
+  'sinks', 'showStackTraceSources',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -138,6 +143,8 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.maxHeartbeatThrottleInterval !== undefined) entity.maxHeartbeatThrottleIntervalMs = msToNumber(options.maxHeartbeatThrottleInterval);
   if (options.defaultHeartbeatThrottleInterval !== undefined) entity.defaultHeartbeatThrottleIntervalMs = msToNumber(options.defaultHeartbeatThrottleInterval);
   if (options.shutdownGraceTime !== undefined) entity.drainGraceMs = msToNumber(options.shutdownGraceTime);
+  if (options.sinks !== undefined) entity.sinks = options.sinks;
+  if (typeof options.showStackTraceSources === 'boolean') entity.showStackTraceSources = options.showStackTraceSources;
   return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [] };
 }
 

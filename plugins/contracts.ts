@@ -1,4 +1,4 @@
-import type { Payload } from '@temporalio/common';
+import type { MetricMeter, Payload } from '@temporalio/common';
 /**
  * Plugin contracts. A plugin module default-exports (or exports as `plugin`) one definition made
  * with {@link defineActivityPlugin}, {@link defineInterceptorPlugin} or {@link defineMetricsPlugin};
@@ -71,6 +71,11 @@ export interface MetricsPlugin {
   readonly name: string;
   /** Called synchronously for every event; a throw is swallowed (metrics never break work). */
   handle(event: RuntimeMetricEvent): void;
+  /**
+   * Where user metrics go: activities' `Context.current().metricMeter` and workflows'
+   * `metricMeter` record on it (the runtime uses the first metrics plugin that has one).
+   */
+  readonly meter?: MetricMeter;
   /** The exposition served at GET /metrics, when the plugin has one. */
   scrape?(): Promise<{ contentType: string; body: string }>;
   close?(): Promise<void>;

@@ -141,6 +141,8 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
     target: 'es2022',
     sourcemap: opts.sourceMap ? 'external' : false,
     sourcesContent: false,
+    // Sources are relative to the build's directory; stack traces resolve them against this.
+    sourceRoot: cwd,
     legalComments: 'none',
     logLevel: 'silent',
   };

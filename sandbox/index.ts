@@ -5,7 +5,8 @@
 export { bundleWorkflowCode, BUNDLE_DEFAULTS, type BundleOptions, type WorkflowBundle } from './bundler.js';
 export { WorkflowSandbox, type ActivationRequest } from './workflow-sandbox.js';
 export { SANDBOX_DEFAULTS, type SandboxOptions } from './options.js';
-export type { RunCreateOptions, SandboxIsolation, WorkflowLogRecord } from './protocol.js';
+export type { RunCreateOptions, SandboxIsolation, SinkCallRecord, WorkflowLogRecord } from './protocol.js';
+export { loggerSink, SinkDispatcher, type InjectedSinkFunction, type InjectedSinks, type SinkCallHandler } from './sinks.js';
 export type { WorkflowLogLevel } from './thread/context-globals.js';
 export {
   SandboxErrorCode,

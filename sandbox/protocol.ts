@@ -8,6 +8,7 @@
  * `Long#toBytes()`), so the thread would rebuild them from plain objects anyway, and the caller
  * already holds bytes. Decoding happens in the thread, off the host's event loop.
  */
+import type { WorkflowInfo } from '@temporalio/workflow';
 import type { SerializedSandboxError } from './errors.js';
 import type { WorkflowLogLevel } from './thread/context-globals.js';
 
@@ -34,6 +35,8 @@ export interface BundleCode {
   readonly id: string;
   readonly code: string;
   readonly filename: string;
+  /** The bundle's source map (JSON), to point stack trace queries at the user's files. */
+  readonly sourceMap?: string;
 }
 
 /** Per-run settings that the first activation does not carry. */
@@ -44,7 +47,7 @@ export interface RunCreateOptions {
   readonly registeredActivityNames?: readonly string[];
   /** Error type names that fail the workflow instead of the workflow task. */
   readonly failureExceptionTypeNames?: readonly string[];
-  /** Include source excerpts in `__stack_trace` queries. */
+  /** Include the source files' contents in `__enhanced_stack_trace` answers. */
   readonly showStackTraceSources?: boolean;
 }
 
@@ -60,6 +63,8 @@ export interface ActivateTask {
   readonly activation: Uint8Array;
   /** Required when the activation creates the run (it has an initializeWorkflow job). */
   readonly create?: RunCreateOptions;
+  /** Ship the activation's sink calls back (the host has sinks for them); otherwise they are dropped. */
+  readonly sinkCalls?: boolean;
 }
 
 export interface EvictTask {
@@ -87,6 +92,18 @@ export interface WorkflowLogRecord {
   readonly attributes: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * One call workflow code made to a sink (`proxySinks()`, or `log.*` through `__temporal_logger`),
+ * as recorded by the workflow library. `workflowInfo` is the run's info at the time of the call,
+ * without the `unsafe.now`/`unsafe.random` functions (they cannot cross threads).
+ */
+export interface SinkCallRecord {
+  readonly ifaceName: string;
+  readonly fnName: string;
+  readonly args: readonly unknown[];
+  readonly workflowInfo: WorkflowInfo;
+}
+
 export type ThreadResult =
   | {
       readonly ok: true;
@@ -95,6 +112,8 @@ export type ThreadResult =
       /** The run was disposed (the activation had a removeFromCache job). */
       readonly closed: boolean;
       readonly logs: readonly WorkflowLogRecord[];
+      /** Sink calls of the activation, when the task asked for them. */
+      readonly sinkCalls?: readonly SinkCallRecord[];
       /** Other runs the thread dropped because their shared context broke: evict them. */
       readonly lostRuns?: readonly string[];
     }

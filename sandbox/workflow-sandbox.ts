@@ -8,7 +8,9 @@ import type { WorkflowBundle } from './bundler.js';
 import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';
 import { reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowRunNotFoundError, WorkflowThreadCrashedError } from './errors.js';
 import { compileSandboxOptions, type CompiledSandboxOptions, type SandboxOptions } from './options.js';
-import type { ActivateTask, RunCreateOptions, ThreadResult } from './protocol.js';
+import { revive } from './portable-values.js';
+import type { ActivateTask, RunCreateOptions, ThreadResult, WorkflowLogRecord } from './protocol.js';
+import type { SinkCallHandler } from './sinks.js';
 import { threadEntryFile } from './thread-entry-build.js';
 import { ThreadSlot } from './thread-slot.js';
 
@@ -21,6 +23,11 @@ export interface ActivationRequest {
   readonly activation: Uint8Array;
   /** Required on the activation that creates the run (the one with initializeWorkflow). */
   readonly info?: RunCreateOptions;
+  /**
+   * Receives the activation's sink calls (`log.*` included) before `activate` resolves, as the
+   * official worker calls sinks before it completes the activation. Without it they are dropped.
+   */
+  readonly sinks?: SinkCallHandler;
 }
 
 interface Pin {
@@ -111,8 +118,8 @@ export class WorkflowSandbox {
     const pin = existing ?? this.#pin(req.runId);
     // Tags wrap well below 2^53, where a float64 status cell stays exact.
     this.#nextTag = (this.#nextTag % 1e9) + 1;
-    const task: ActivateTask = { kind: 'activate', tag: this.#nextTag, runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info };
-    const done = this.#send(pin, task, bundle, existing === undefined);
+    const task: ActivateTask = { kind: 'activate', tag: this.#nextTag, runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info, sinkCalls: req.sinks !== undefined };
+    const done = this.#send(pin, task, bundle, existing === undefined, req.sinks);
     this.#inFlight.add(done);
     try {
       return await done;
@@ -168,9 +175,9 @@ export class WorkflowSandbox {
     if (failed) throw failed.reason;
   }
 
-  async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean): Promise<Uint8Array> {
+  async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean, sinks: SinkCallHandler | undefined): Promise<Uint8Array> {
     const { slot } = pin;
-    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: { id: bundle.id, code: bundle.code, filename: bundle.filename } });
+    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: { id: bundle.id, code: bundle.code, filename: bundle.filename, sourceMap: bundle.sourceMap } });
     let result: ThreadResult;
     const watch = this.#probe.watch(slot, task.tag);
     try {
@@ -197,6 +204,7 @@ export class WorkflowSandbox {
     if (result.closed) this.#unpin(task.runId);
     this.#lost.delete(task.runId);
     this.#forwardLogs(result);
+    if (sinks !== undefined && result.sinkCalls !== undefined) await sinks.dispatch(result.sinkCalls);
     return result.completion;
   }
 
@@ -236,7 +244,7 @@ export class WorkflowSandbox {
     if (sink === undefined) return;
     for (const record of result.logs) {
       try {
-        sink(record);
+        sink({ ...record, attributes: revive(record.attributes) as WorkflowLogRecord['attributes'] });
       } catch {
         // A throwing log listener must not fail the workflow task.
       }

@@ -1,20 +1,24 @@
-import { asyncLocalStorage, Context, type Info } from '@temporalio/activity';
+import { asyncLocalStorage, CompleteAsyncError, Context, type Info } from '@temporalio/activity';
 import {
   ActivityCancellationDetails,
   ApplicationFailure,
   CancelledFailure,
   ensureApplicationFailure,
+  MetricMeterWithComposedTags,
   noopMetricMeter,
   type LoadedDataConverter,
+  type MetricMeter,
   type Payload,
 } from '@temporalio/common';
 import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
 import { encodeErrorToFailure, encodeToPayloads, encodeToPayload, decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import * as grpc from '@grpc/grpc-js';
+import type { Client } from '@temporalio/client';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import type { temporal } from '../connection/proto.js';
 import type { Logger } from '../logger.js';
 import { HeartbeatThrottle, heartbeatThrottleIntervalMs, type HeartbeatThrottleOptions } from './heartbeat-throttle.js';
+import type { ActivityClient } from './activity-client.js';
 import { activityInfoFromTask } from './activity-info.js';
 import { attemptDeadline } from './attempt-deadline.js';
 import { WorkerShutdownForced } from './worker-shutdown-forced.js';
@@ -27,8 +31,11 @@ export type ActivityFunction = (...args: any[]) => unknown;
 /** Why an activity's cancellation signal fired. Matches the official SDK's reasons. */
 export type CancelReason = 'CANCELLED' | 'TIMED_OUT' | 'NOT_FOUND' | 'WORKER_SHUTDOWN' | 'PAUSED' | 'RESET';
 
-/** How one activity task ended, as reported to the server. */
-export type ActivityOutcome = 'completed' | 'failed' | 'cancelled';
+/**
+ * How one activity task ended, as reported to the server; `willCompleteAsync`: the activity threw
+ * `CompleteAsyncError`, nothing was reported, and a client completes the task later.
+ */
+export type ActivityOutcome = 'completed' | 'failed' | 'cancelled' | 'willCompleteAsync';
 
 /** What an execution needs from its worker. */
 export interface ActivityExecutionDeps {
@@ -40,6 +47,10 @@ export interface ActivityExecutionDeps {
   dataConverter: LoadedDataConverter;
   throttle: HeartbeatThrottleOptions;
   logger: Logger;
+  /** `Context.current().client`; without it the Context throws "No Client available". */
+  client?: ActivityClient;
+  /** Behind `Context.current().metricMeter` (tagged with namespace, task queue, activity type). @default noopMetricMeter */
+  metricMeter?: MetricMeter;
   /** Runs around the user function (activity inbound interceptors). */
   invoke?: (info: Info, fn: ActivityFunction, args: unknown[], headers: Readonly<Record<string, Payload>>) => Promise<unknown>;
 }
@@ -132,14 +143,16 @@ export class ActivityExecution {
     const cancelled = this.cancelled;
 
     const throttle = new HeartbeatThrottle<unknown[]>(heartbeatThrottleIntervalMs(info.heartbeatTimeoutMs, deps.throttle), (d) => this.sendHeartbeat(d));
+    const client = await this.client();
+    const metricMeter = MetricMeterWithComposedTags.compose(deps.metricMeter ?? noopMetricMeter, { namespace: info.namespace, taskQueue: info.taskQueue, activityType: info.activityType });
     const context = new Context(
       info,
       cancelled,
       this.controller.signal,
       (details?: unknown) => throttle.heartbeat(details === undefined ? [] : [details]),
-      undefined,
+      client,
       deps.logger,
-      noopMetricMeter,
+      metricMeter,
       this.cancellation,
     );
     const timeout = this.startLocalTimeout(info);
@@ -149,9 +162,9 @@ export class ActivityExecution {
       const fn = deps.activities.get(info.activityType);
       if (!fn) throw unknownActivity(info.activityType, deps.activities);
       const args = await decodeArrayFromPayloads(deps.dataConverter, task.input?.payloads);
-      const invocation = asyncLocalStorage.run(context, () =>
-        deps.invoke ? deps.invoke(info, fn, args, (task.header?.fields ?? {}) as Record<string, Payload>) : Promise.resolve(fn(...args)),
-      );
+      const invoke = () => (deps.invoke ? deps.invoke(info, fn, args, (task.header?.fields ?? {}) as Record<string, Payload>) : Promise.resolve(fn(...args)));
+      // As in the official worker: the activity's own client calls end when the activity is cancelled.
+      const invocation = asyncLocalStorage.run(context, () => (client ? client.withAbortSignal(this.controller.signal, invoke) : invoke()));
       const result = await Promise.race([invocation, this.forced]);
       clearTimeout(timeout);
       await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
@@ -166,6 +179,10 @@ export class ActivityExecution {
       // Forced: no more waiting on anything of the activity's, its heartbeats included.
       if (!(err instanceof WorkerShutdownForced)) await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
       throttle.close();
+      if (err instanceof CompleteAsyncError) {
+        // No answer: the task stays open for client.activity.complete/fail/heartbeat, and the slot is freed.
+        return { info, outcome: 'willCompleteAsync', durationMs: performance.now() - started };
+      }
       // Only a cancellation the server asked for is answered as "cancelled"; a local reason
       // (shutdown, timeout) is a failure, so the server retries the activity elsewhere.
       if (this.cancelReason === 'CANCELLED' && (err instanceof CancelledFailure || this.controller.signal.aborted)) {
@@ -194,6 +211,16 @@ export class ActivityExecution {
       return ApplicationFailure.create({ type: reason === 'WORKER_SHUTDOWN' ? 'WorkerShutdown' : 'CancelledFailure', message, cause: err });
     }
     return ensureApplicationFailure(err);
+  }
+
+  /** The entity's client, or undefined (then `Context.current().client` throws, as without a client). */
+  private async client(): Promise<Client | undefined> {
+    try {
+      return await this.deps.client?.get();
+    } catch (error) {
+      this.deps.logger.warn('Could not create the client for Context.current().client', { error });
+      return undefined;
+    }
   }
 
   private startLocalTimeout(info: Info): NodeJS.Timeout | undefined {

@@ -22,6 +22,8 @@ export interface ActivityWorkerDeps {
   maxConcurrentActivityTaskPolls: number;
   throttle: HeartbeatThrottleOptions;
   invoke?: ActivityExecutionDeps['invoke'];
+  client?: ActivityExecutionDeps['client'];
+  metricMeter?: ActivityExecutionDeps['metricMeter'];
   onFatal: (err: unknown) => void;
   onTaskDone?: (report: ActivityExecutionReport) => void;
   onPollEnd?: (gotTask: boolean) => void;
@@ -42,12 +44,14 @@ export interface ActivityCounts {
   completed: number;
   failed: number;
   cancelled: number;
+  /** Left open by CompleteAsyncError, for a client to complete. */
+  willCompleteAsync: number;
 }
 
 /** The activity side of a Worker Entity: polls, runs and answers activity tasks. */
 export class ActivityWorker {
   readonly slots: Slots;
-  readonly counts: ActivityCounts = { completed: 0, failed: 0, cancelled: 0 };
+  readonly counts: ActivityCounts = { completed: 0, failed: 0, cancelled: 0, willCompleteAsync: 0 };
   private readonly executions = new Set<ActivityExecution>();
   private readonly eagerRuns = new Set<Promise<void>>();
   /** Activity tasks received with a workflow-task answer instead of through a poll. */

@@ -10,9 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import proto from '@temporalio/proto';
 import { RuntimeError } from '../errors.js';
+import { loggerFrom } from '../logger.js';
 import { NondeterminismError, WorkflowRunState } from '../workflow/index.js';
 import { EventType, eventIdOf, eventTypeOf, type IHistoryEvent } from '../workflow/proto-types.js';
 import { bundleWorkflowCode } from '../../sandbox/bundler.js';
+import { SinkDispatcher, type InjectedSinks, type SinkCallHandler } from '../../sandbox/sinks.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import { HistoryParseError, ReplayWorkflowTaskFailedError } from './errors.js';
 import { historyFromJSON } from './history-json.js';
@@ -20,6 +22,8 @@ import { historyFromJSON } from './history-json.js';
 const Activation = proto.coresdk.workflow_activation.WorkflowActivation;
 const Completion = proto.coresdk.workflow_completion.WorkflowActivationCompletion;
 const FailedCause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
+/** A replay logs nothing of the workflow's (the sinks' own errors included): it is a check, not a run. */
+const silentLogger = loggerFrom(() => undefined);
 
 /** A history as {@link replayHistory} accepts it: a decoded History, or its JSON (text or parsed). */
 export type HistoryInput = proto.temporal.api.history.v1.IHistory | string | object;
@@ -36,6 +40,12 @@ export interface ReplayOptions {
    * @default a private one-thread sandbox, closed when the replay ends
    */
   readonly sandbox?: WorkflowSandbox;
+  /**
+   * Workflow sinks, in the official shape: as on the official replay worker, only functions with
+   * `callDuringReplay: true` are called; workflow `log.*` is not logged.
+   * @default none
+   */
+  readonly sinks?: InjectedSinks;
 }
 
 /** Per-history overrides: histories hold neither the workflow id (older servers) nor the run id. */
@@ -106,6 +116,7 @@ export class Replayer {
     private readonly sandbox: WorkflowSandbox,
     private readonly bundleId: string,
     private readonly ownsSandbox: boolean,
+    private readonly sinks: SinkCallHandler | undefined,
   ) {}
 
   /**
@@ -122,7 +133,8 @@ export class Replayer {
     // One thread: histories are replayed one after the other.
     const sandbox = options.sandbox ?? (await WorkflowSandbox.create({ threads: 1 }));
     sandbox.registerBundle(bundle);
-    return new Replayer(sandbox, bundle.id, options.sandbox === undefined);
+    const sinks = options.sinks && new SinkDispatcher(options.sinks, silentLogger, undefined, { replayWorker: true });
+    return new Replayer(sandbox, bundle.id, options.sandbox === undefined, sinks);
   }
 
   /**
@@ -171,7 +183,7 @@ export class Replayer {
     for (let activation = state.nextActivation(); activation; activation = state.nextActivation()) {
       let bytes: Uint8Array;
       try {
-        bytes = await this.sandbox.activate({ runId: state.runId, bundleId: this.bundleId, activation: Activation.encode(activation).finish(), info });
+        bytes = await this.sandbox.activate({ runId: state.runId, bundleId: this.bundleId, activation: Activation.encode(activation).finish(), info, sinks: this.sinks });
       } catch (err) {
         return asRuntimeError(err); // deadlock, thread crash: the run is gone
       }

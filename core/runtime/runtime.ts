@@ -170,7 +170,7 @@ export class Runtime {
       const sandbox = resolved.workflowSide === 'entity' ? await this.sharedSandbox() : undefined;
       this.assertOpen('add a worker');
       const stickyQueue = sandbox && this.options.stickyQueue.shared ? this.sharedStickyQueue(connection) : undefined;
-      const entity = buildEntity(resolved, { connection, logger: this.logger, dataConverter: this.deps.dataConverter, sandbox, stickyQueue, workerId: id, emit: (e) => this.emit(e) });
+      const entity = buildEntity(resolved, { connection, logger: this.logger, dataConverter: this.deps.dataConverter, sandbox, stickyQueue, workerId: id, emit: (e) => this.emit(e), metricMeter: this.plugins.metricsPlugins().find((p) => p.meter)?.meter });
       const record: WorkerRecord = {
         id,
         namespace,

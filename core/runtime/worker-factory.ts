@@ -3,7 +3,7 @@
  * connection, plugin activities, interceptors and metric events. Everything that can fail on bad
  * input is checked before anything is created.
  */
-import type { LoadedDataConverter } from '@temporalio/common';
+import type { LoadedDataConverter, MetricMeter } from '@temporalio/common';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
 import { ConfigError } from '../errors.js';
@@ -18,14 +18,17 @@ import { activityAwareLogger, composeActivityInvoke } from './activity-intercept
 import type { MetricEventSink } from './metric-events.js';
 import type { ModuleOrigin, ModulePolicy } from './module-policy.js';
 import type { WorkflowSide } from './worker-info.js';
-import type { WorkerSpecJson } from './worker-spec.js';
+import type { WorkerSpec, WorkerSpecJson } from './worker-spec.js';
 
 /** Whether the Worker Entity's options accept `key`: probed, so this keeps working as the entity grows. */
 const entityAccepts = (key: string): boolean => key in (workerEntityInputSchema.shape as Record<string, unknown>);
 
+/** Spec fields only an embedding host can give (functions). */
+type CodeOnlyFields = Pick<WorkerSpec, 'activities' | 'sinks'>;
+
 /** A spec whose references were all resolved; building the entity from it cannot fail on input. */
 export interface ResolvedSpec {
-  readonly spec: WorkerSpecJson & { activities?: Record<string, ActivityFunction> };
+  readonly spec: WorkerSpecJson & CodeOnlyFields;
   readonly namespace: string;
   readonly activities: Record<string, ActivityFunction>;
   readonly interceptors: InterceptorPlugin[];
@@ -41,7 +44,7 @@ export interface ResolvedSpec {
  * bundled) and builds the entity's input. Throws ConfigError / PluginError / ModuleRefusedError.
  */
 export function resolveSpec(
-  spec: WorkerSpecJson & { activities?: Record<string, ActivityFunction> },
+  spec: WorkerSpecJson & CodeOnlyFields,
   ctx: { defaultNamespace: string; modules: ModulePolicy; origin: ModuleOrigin; plugins: PluginRegistry },
 ): ResolvedSpec {
   const activities: Record<string, ActivityFunction> = {};
@@ -67,6 +70,8 @@ export function resolveSpec(
   const input: Record<string, unknown> = { taskQueue: spec.taskQueue, activities };
   if (spec.identity) input.identity = spec.identity;
   if (spec.drainGraceMs !== undefined) input.drainGraceMs = spec.drainGraceMs;
+  if (spec.sinks) input.sinks = spec.sinks;
+  if (spec.showStackTraceSources !== undefined) input.showStackTraceSources = spec.showStackTraceSources;
   for (const [key, value] of Object.entries(spec.limits ?? {})) {
     if (value === undefined) continue;
     if (entityAccepts(key)) input[key] = value;
@@ -116,6 +121,8 @@ export interface EntityWiring {
   stickyQueue?: StickyQueue;
   workerId: string;
   emit: MetricEventSink;
+  /** The metrics plugin's meter, behind activities' and workflows' `metricMeter`. */
+  metricMeter?: MetricMeter;
 }
 
 /** Builds the entity of a resolved spec; its events feed the runtime's metrics. */
@@ -128,6 +135,7 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
     ...(w.dataConverter ? { dataConverter: w.dataConverter } : {}),
     ...(w.sandbox ? { sandbox: w.sandbox } : {}),
     ...(w.stickyQueue ? { stickyQueue: w.stickyQueue } : {}),
+    ...(w.metricMeter ? { metricMeter: w.metricMeter } : {}),
     activityInvoke: composeActivityInvoke(r.interceptors),
     events: {
       activityTaskDone: (report) => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import { temporalName } from '../validate.js';
+import { workerEntityInputSchema } from '../worker/worker-entity-options.js';
+import type { InjectedSinks } from '../../sandbox/sinks.js';
 
 const positiveInt = (max: number) => z.number().int('must be an integer').positive('must be > 0').max(max, `must be <= ${max}`);
 const pluginName = z.string().min(1, 'must name a loaded plugin').max(128);
@@ -37,6 +39,7 @@ export const workerSpecSchema = z
     drainGraceMs: z.number().int().min(0).max(3_600_000).optional().describe('Default grace of drain and delete, ms.'),
     allowDuplicate: z.boolean().optional().describe('Allow a second entity on the same namespace + task queue.'),
     paused: z.boolean().optional().describe('Create it PAUSED: it polls only after resume.'),
+    showStackTraceSources: z.boolean().optional().describe('Include source file contents in __enhanced_stack_trace answers.'),
   })
   .strict();
 
@@ -50,9 +53,12 @@ export type WorkerSpecJson = z.output<typeof workerSpecSchema>;
 export type WorkerSpec = z.input<typeof workerSpecSchema> & {
   /** Activities by type name, beside those of `activityPlugins`. */
   activities?: Record<string, ActivityFunction>;
+  /** Host functions behind workflow sinks (see `WorkerEntityOptions.sinks`). */
+  sinks?: InjectedSinks;
 };
 
 /** The runtime's check of a whole spec, functions included. */
 export const workerSpecInputSchema = workerSpecSchema.extend({
   activities: z.record(z.string().min(1), z.custom<ActivityFunction>((v) => typeof v === 'function', 'must be a function')).optional(),
+  sinks: workerEntityInputSchema.shape.sinks,
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import { heartbeatThrottleDefaults } from '../activity/heartbeat-throttle.js';
 import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type ShutdownOptions } from './shutdown-options.js';
+import type { InjectedSinks } from '../../sandbox/sinks.js';
 
 /** Options of one Worker Entity (one namespace + one task queue). */
 export interface WorkerEntityOptions extends ShutdownOptions {
@@ -32,6 +33,15 @@ export interface WorkerEntityOptions extends ShutdownOptions {
   maxCachedWorkflows: number;
   /** How long the server holds a task on our sticky queue before it goes to the normal one. @default 10000 */
   stickyQueueScheduleToStartTimeoutMs: number;
+  /**
+   * Host functions behind the sinks workflow code calls through `proxySinks()`, in the official
+   * worker's shape. Called on the main side once per call, never for calls made during replay
+   * unless `callDuringReplay`. Workflow `log.*` goes to the entity's logger unless this
+   * overrides `__temporal_logger`. Code only: functions cannot travel as JSON.
+   */
+  sinks?: InjectedSinks;
+  /** Include the source files' contents in `__enhanced_stack_trace` answers. @default false */
+  showStackTraceSources: boolean;
 }
 
 export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'activities'> & { activities: Record<string, ActivityFunction> } = {
@@ -46,12 +56,18 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   maxConcurrentWorkflowTaskPolls: 10,
   maxCachedWorkflows: 1000,
   stickyQueueScheduleToStartTimeoutMs: 10_000,
+  showStackTraceSources: false,
 };
 
 /** What callers pass: `drainGraceMs` / `shutdownForceTimeMs`, or the official `shutdownGraceTime` / `shutdownForceTime`. */
 export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial<Omit<WorkerEntityOptions, 'taskQueue' | keyof ShutdownOptions>> & ShutdownInput;
 
 const positiveInt = z.number().int().positive();
+
+function isSinkFunction(v: unknown): boolean {
+  const o = v as { fn?: unknown; callDuringReplay?: unknown } | null;
+  return typeof o === 'object' && o !== null && typeof o.fn === 'function' && (o.callDuringReplay === undefined || typeof o.callDuringReplay === 'boolean');
+}
 
 export const workerEntityInputSchema = z
   .object({
@@ -69,5 +85,10 @@ export const workerEntityInputSchema = z
     maxConcurrentWorkflowTaskPolls: positiveInt.min(2).optional(),
     maxCachedWorkflows: z.number().int().min(0).optional(),
     stickyQueueScheduleToStartTimeoutMs: positiveInt.optional(),
+    showStackTraceSources: z.boolean().optional(),
+    sinks: z
+      .record(z.string(), z.record(z.string(), z.custom<InjectedSinks[string][string]>(isSinkFunction, 'must be { fn, callDuringReplay? }')))
+      .refine((sinks) => !Object.keys(sinks).some((name) => name.startsWith('__temporal_')), "sink names must not use the reserved prefix '__temporal_' (as in the official worker)")
+      .optional(),
   })
   .strict();

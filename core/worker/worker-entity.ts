@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { defaultDataConverter, type LoadedDataConverter } from '@temporalio/common';
+import { defaultDataConverter, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
+import { ActivityClient } from '../activity/activity-client.js';
 import { ActivityWorker, type DrainPlan } from '../activity/activity-worker.js';
 import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
@@ -12,6 +13,7 @@ import { once } from '../poll-loop.js';
 import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
 import { bundleWorkflowCode } from '../../sandbox/bundler.js';
+import { SinkDispatcher } from '../../sandbox/sinks.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import { compileShutdown } from './shutdown-options.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
@@ -37,6 +39,11 @@ export interface WorkerEntityDeps {
    * entity polls a sticky queue of its own, as the official SDK does.
    */
   stickyQueue?: StickyQueue;
+  /**
+   * Where `Context.current().metricMeter` (activities) and `metricMeter` (workflows) record; the
+   * runtime passes its metrics plugin's meter. @default noopMetricMeter
+   */
+  metricMeter?: MetricMeter;
   /** Runs around every activity function (activity inbound interceptors); must call `fn(...args)`. */
   activityInvoke?: ActivityExecutionDeps['invoke'];
   /** Hooks for metrics; exceptions thrown by them are swallowed. */
@@ -79,6 +86,9 @@ export class WorkerEntity {
   readonly workerInstanceKey = randomUUID();
   private readonly machine: WorkerStateMachine;
   private readonly activityWorker: ActivityWorker;
+  /** `Context.current().client` of this entity's activities. */
+  private readonly activityClient: ActivityClient;
+  private readonly metricMeter: MetricMeter | undefined;
   private workflowWorker: WorkflowWorker | undefined;
   private ownSandbox: WorkflowSandbox | undefined;
   private readonly logger: Logger;
@@ -97,6 +107,10 @@ export class WorkerEntity {
     this.logger = deps.logger ?? new ConsoleLogger();
     this.machine = new WorkerStateMachine(`worker ${this.options.taskQueue}`);
     const { options } = this;
+    const dataConverter = deps.dataConverter ?? defaultDataConverter;
+    // As the official worker's meter: every metric of the entity carries its namespace and task queue.
+    this.metricMeter = deps.metricMeter?.withTags({ namespace: deps.connection.namespace, taskQueue: options.taskQueue });
+    this.activityClient = new ActivityClient({ connection: deps.connection.options, dataConverter, identity: options.identity });
     this.activityWorker = new ActivityWorker({
       connection: deps.connection,
       namespace: deps.connection.namespace,
@@ -104,8 +118,10 @@ export class WorkerEntity {
       identity: options.identity,
       workerInstanceKey: this.workerInstanceKey,
       activities: new Map(Object.entries(options.activities)),
-      dataConverter: deps.dataConverter ?? defaultDataConverter,
+      dataConverter,
       logger: this.logger,
+      client: this.activityClient,
+      metricMeter: this.metricMeter,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
       maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls,
       throttle: options,
@@ -171,7 +187,8 @@ export class WorkerEntity {
         workerInstanceKey: this.workerInstanceKey,
         sandbox,
         bundleId: bundle.id,
-        runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities) },
+        runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities), showStackTraceSources: options.showStackTraceSources },
+        sinks: new SinkDispatcher(options.sinks, this.logger, this.metricMeter),
         logger: this.logger,
         // Activities our workflows schedule on this queue come back with the task answer when a slot is free.
         eagerActivities: this.hasActivities
@@ -264,6 +281,7 @@ export class WorkerEntity {
     if (this.state === 'STOPPED') return;
     if (this.state !== 'INITIALIZED' || this.starting) await this.drain();
     if (this.machine.canMoveTo('STOPPED')) this.machine.moveTo('STOPPED');
+    await this.activityClient.close();
     await this.ownSandbox?.close();
   }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { WorkflowRunState, type WorkflowTaskOutcome } from '../workflow/index.js';
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
+import type { SinkCallHandler } from '../../sandbox/sinks.js';
 import { requestEager, settleEager, type EagerActivitySink } from './eager-activities.js';
 import { workflowTaskDeadline } from './answer-deadline.js';
 import { historyForTask } from './history-fetcher.js';
@@ -56,6 +57,8 @@ export interface WorkflowTaskHandlerDeps {
   /** Where the server should send a run's next task; absent when caching is off. */
   sticky?: StickyBinding;
   runCreate: RunCreateOptions;
+  /** Receives the sink calls of every activation (`log.*` included). */
+  sinks?: SinkCallHandler;
   serverSupportsSdkMetadata: boolean;
   logger: Logger;
   onTaskDone?: (report: WorkflowTaskReport) => void;
@@ -191,7 +194,7 @@ export class WorkflowTaskHandler {
       const bytes = Activation.encode(activation).finish();
       let completion: coresdk.workflow_completion.WorkflowActivationCompletion;
       try {
-        completion = Completion.decode(await deps.sandbox.activate({ runId: state.runId, bundleId: deps.bundleId, activation: bytes, info: deps.runCreate }));
+        completion = Completion.decode(await deps.sandbox.activate({ runId: state.runId, bundleId: deps.bundleId, activation: bytes, info: deps.runCreate, sinks: deps.sinks }));
       } catch (err) {
         // The sandbox lost the run (deadlock, thread crash): the state awaits a completion that
         // will never come, so it cannot give an outcome. Fail the task; the run is evicted.

@@ -7,6 +7,7 @@ import { settlesBy } from '../settles-by.js';
 import { Slots } from '../slots.js';
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
+import type { SinkCallHandler } from '../../sandbox/sinks.js';
 import type { StickyMember, StickyQueue } from './sticky-queue.js';
 import type { EagerActivitySink } from './eager-activities.js';
 import { WorkflowRunCache } from './workflow-run-cache.js';
@@ -24,6 +25,8 @@ export interface WorkflowWorkerDeps {
   sandbox: WorkflowSandbox;
   bundleId: string;
   runCreate: RunCreateOptions;
+  /** Receives the sink calls of every activation (`log.*` included). */
+  sinks?: SinkCallHandler;
   logger: Logger;
   maxConcurrentWorkflowTaskExecutions: number;
   maxConcurrentWorkflowTaskPolls: number;
@@ -80,6 +83,7 @@ export class WorkflowWorker {
       cache: this.cache,
       sticky: this.binding(),
       runCreate: deps.runCreate,
+      sinks: deps.sinks,
       serverSupportsSdkMetadata: deps.connection.systemInfo?.capabilities?.sdkMetadata ?? true,
       logger: deps.logger,
       eagerActivities: deps.eagerActivities,

@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { z } from 'zod';
 import { defineMetricsPlugin, RuntimeViewToken } from '../contracts.js';
 import { DEFAULT_BUCKETS_MS, temporalMetrics } from './metrics.js';
+import { PrometheusMeter } from './user-meter.js';
 
 export const prometheusOptionsSchema = z
   .object({
@@ -28,9 +29,11 @@ export default defineMetricsPlugin<z.output<typeof prometheusOptionsSchema>>({
     const registry = new Registry();
     registry.setDefaultLabels(options.defaultLabels);
     if (options.processMetrics) collectDefaultMetrics({ register: registry });
-    const handle = temporalMetrics(registry, container.resolve(RuntimeViewToken), [...options.bucketsMs].sort((a, b) => a - b));
+    const buckets = [...options.bucketsMs].sort((a, b) => a - b);
+    const handle = temporalMetrics(registry, container.resolve(RuntimeViewToken), buckets);
     return {
       handle,
+      meter: new PrometheusMeter(registry, buckets),
       scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
       close: async () => registry.clear(),
     };

@@ -8,8 +8,12 @@ import vm from 'node:vm';
 import { workerData } from 'node:worker_threads';
 import proto from '@temporalio/proto';
 import { SandboxErrorCode, type SerializedSandboxError } from '../errors.js';
-import type { ActivateTask, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
-import { ContextPoisoned, PrivateContext, SharedContext, type RunContext } from './run-context.js';
+import type { ActivateTask, SinkCallRecord, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
+import { BundleSourceMap } from './bundle-source-map.js';
+import { mapErrorStacks } from './call-sites.js';
+import { trackPromiseStacks } from './promise-stacks.js';
+import { ContextPoisoned, PrivateContext, SharedContext, type BundleSource, type RunContext } from './run-context.js';
+import { logOfSinkCall, toSinkCallRecord } from './sink-calls.js';
 import { DeadlineExceeded, defaultErrorToFailure, WorkflowRun, type Completion } from './workflow-run.js';
 
 const { WorkflowActivation } = proto.coresdk.workflow_activation;
@@ -18,7 +22,10 @@ const { WorkflowActivationCompletion } = proto.coresdk.workflow_completion;
 const config = workerData as ThreadConfig;
 const status = new Float64Array(config.status);
 /** Compiled bundles by id, needed only to create contexts. */
-const scripts = new Map<string, vm.Script>();
+const scripts = new Map<string, { script: vm.Script; source: BundleSource }>();
+/** Source maps by script file name, for error stacks; a bundle's file name is unique to its code. */
+const sourceMaps = new Map<string, BundleSourceMap>();
+const MAX_SOURCE_MAPS = 32;
 const MAX_SCRIPTS = 8;
 /** Shared contexts by bundle id (`shared-context` isolation); idle ones beyond this are dropped. */
 const sharedContexts = new Map<string, SharedContext>();
@@ -26,6 +33,12 @@ const MAX_IDLE_SHARED_CONTEXTS = 4;
 const runs = new Map<string, WorkflowRun>();
 /** Each context's `Promise` constructor → the context, to attribute unhandled rejections. */
 const contextsByPromise = new Map<unknown, RunContext>();
+
+// Workflow errors (failures in history) name the user's files, as on the official worker.
+mapErrorStacks((filename) => sourceMaps.get(filename));
+
+// Stacks of workflow promises, for the stack trace queries; each belongs to the run executing.
+trackPromiseStacks((promise) => contextsByPromise.get(promise.constructor)?.current?.stackOwner());
 
 // In a worker thread an unhandled rejection would kill the thread and every run on it; charge
 // it to the run that ran last in the realm that created the promise (its activation then fails).
@@ -79,10 +92,10 @@ function contextFor(bundleId: string): RunContext | undefined {
     sharedContexts.set(bundleId, shared);
     return shared;
   }
-  const script = scripts.get(bundleId);
-  if (script === undefined) return undefined;
-  if (config.isolation === 'context-per-run') return new PrivateContext(script);
-  const context = new SharedContext(script, config.deadlockTimeoutMs);
+  const loaded = scripts.get(bundleId);
+  if (loaded === undefined) return undefined;
+  if (config.isolation === 'context-per-run') return new PrivateContext(loaded.script, loaded.source);
+  const context = new SharedContext(loaded.script, config.deadlockTimeoutMs, loaded.source);
   sharedContexts.set(bundleId, context);
   contextsByPromise.set(context.promiseConstructor, context);
   const idle = [...sharedContexts].filter(([, c]) => c.runIds.size === 0 && c !== context);
@@ -93,24 +106,15 @@ function contextFor(bundleId: string): RunContext | undefined {
   return context;
 }
 
-/** Attributes must survive structured cloning: anything that would not is sent as text. */
-function cloneable(attributes: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(attributes)) {
-    try {
-      out[key] = structuredClone(value);
-    } catch {
-      out[key] = String(value);
-    }
-  }
-  return out;
-}
-
-function collectLogs(run: WorkflowRun): WorkflowLogRecord[] {
-  const pending = run.drainLogs();
-  if (!config.forwardLogs) return [];
+/** The run's console lines and `log.*` calls as log records (when forwarded), and its sink calls (when asked for). */
+function collectOutput(run: WorkflowRun, wantSinkCalls: boolean): { logs: WorkflowLogRecord[]; sinkCalls?: SinkCallRecord[] } {
+  const consoleLines = run.drainConsole();
+  const calls = run.drainSinkCalls();
+  const sinkCalls = wantSinkCalls && calls.length > 0 ? calls.map(toSinkCallRecord) : undefined;
+  if (!config.forwardLogs) return { logs: [], sinkCalls };
   const { runId, workflowId, workflowType } = run.info;
-  return pending.map((log) => ({ ...log, runId, workflowId, workflowType, attributes: cloneable(log.attributes) }));
+  const pending = [...consoleLines, ...calls.flatMap((call) => logOfSinkCall(call) ?? [])];
+  return { logs: pending.map((log) => ({ ...log, runId, workflowId, workflowType })), sinkCalls };
 }
 
 function encode(completion: Completion): Uint8Array {
@@ -139,7 +143,12 @@ function deadlockResult(who: { workflowType?: string | null; workflowId?: string
 
 async function activate(task: ActivateTask): Promise<ThreadResult> {
   if (task.bundle !== undefined && !scripts.has(task.bundleId)) {
-    scripts.set(task.bundleId, new vm.Script(task.bundle.code, { filename: task.bundle.filename }));
+    const { code, filename } = task.bundle;
+    const sourceMap = task.bundle.sourceMap === undefined ? undefined : new BundleSourceMap(task.bundle.sourceMap);
+    scripts.set(task.bundleId, { script: new vm.Script(code, { filename }), source: { filename, sourceMap } });
+    if (sourceMap !== undefined) sourceMaps.set(filename, sourceMap);
+    // Bounded like the scripts; an evicted map only leaves later stacks in bundle positions.
+    if (sourceMaps.size > MAX_SOURCE_MAPS) sourceMaps.delete(sourceMaps.keys().next().value as string);
     // Scripts are only needed to create contexts, so dropping the oldest is always safe: the
     // host resends a bundle's code when a thread answers `needsBundle`.
     if (scripts.size > MAX_SCRIPTS) scripts.delete(scripts.keys().next().value as string);
@@ -175,9 +184,9 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
       else contextsByPromise.set(realm.promiseConstructor, realm);
     }
     const completion: Completion = activation.jobs.length > 0 && run ? await run.activate(activation, deadline) : { runId: task.runId, successful: {} };
-    const logs = run ? collectLogs(run) : [];
+    const output = run ? collectOutput(run, task.sinkCalls === true) : { logs: [] };
     const lostRuns = closing && run ? disposeRun(run) : [];
-    return { ok: true, completion: encode(completion), closed: closing, logs, lostRuns };
+    return { ok: true, completion: encode(completion), closed: closing, ...output, lostRuns };
   } catch (err) {
     if (!(err instanceof DeadlineExceeded || err instanceof ContextPoisoned)) throw err; // a sandbox bug: let the host see it
     // The context's stack was unwound mid-flight: its state cannot be trusted any more, nor

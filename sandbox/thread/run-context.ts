@@ -11,7 +11,9 @@
  *   mid-flight) takes every run of the context with it.
  */
 import vm from 'node:vm';
+import type { BundleSourceMap } from './bundle-source-map.js';
 import { injectContextGlobals, type WorkflowLogLevel } from './context-globals.js';
+import type { StackOwner } from './promise-stacks.js';
 import { freezePristineGlobals, installGlobalsSwitcher, type GlobalsBag, type GlobalsSwitcher } from './global-scope.js';
 
 /** Globals the host sets around each call into a context (see workflow-run.ts). */
@@ -21,6 +23,14 @@ export const HOST_KEYS = ['__tempo_drive', '__tempo_call'] as const;
 export interface ContextTenant {
   onConsole(level: WorkflowLogLevel, message: string): void;
   setUnhandledRejection(reason: unknown): void;
+  /** Where stacks of the promises the run creates go; undefined before its activator exists. */
+  stackOwner(): StackOwner | undefined;
+}
+
+/** The bundle a context evaluates: its script's file name and source map, for stack traces. */
+export interface BundleSource {
+  readonly filename: string;
+  readonly sourceMap: BundleSourceMap | undefined;
 }
 
 /** The context can no longer be trusted; every run in it must be dropped. */
@@ -32,6 +42,7 @@ export class ContextPoisoned extends Error {
 
 export interface RunContext {
   readonly context: vm.Context;
+  readonly source: BundleSource;
   /** True for a context that hosts many runs: `destroy()` must wait until the last one leaves. */
   readonly shared: boolean;
   /** The context's `Promise` constructor, to attribute unhandled rejections. */
@@ -58,10 +69,12 @@ export class PrivateContext implements RunContext {
   readonly context: vm.Context;
   readonly promiseConstructor: unknown;
   current: ContextTenant | undefined;
+  readonly source: BundleSource;
   readonly #script: vm.Script;
 
-  constructor(script: vm.Script) {
+  constructor(script: vm.Script, source: BundleSource) {
     this.#script = script;
+    this.source = source;
     this.context = newContext(this);
     this.promiseConstructor = vm.runInContext('Promise', this.context);
   }
@@ -90,12 +103,14 @@ export class SharedContext implements RunContext {
   /** Ids of the runs living in this context, kept by the thread entry. */
   readonly runIds = new Set<string>();
   current: ContextTenant | undefined;
+  readonly source: BundleSource;
   readonly #switcher: GlobalsSwitcher;
   readonly #bags = new Map<ContextTenant, GlobalsBag>();
   #poisoned = false;
 
   /** @param timeoutMs bound on the library's top-level code, which runs here, outside any run */
-  constructor(script: vm.Script, timeoutMs: number) {
+  constructor(script: vm.Script, timeoutMs: number, source: BundleSource) {
+    this.source = source;
     this.context = newContext(this);
     // Library code only: user modules are instantiated per run, inside that run's calls.
     script.runInContext(this.context, { timeout: timeoutMs });

@@ -20,11 +20,12 @@ import proto from '@temporalio/proto';
 import common from '@temporalio/common';
 import time from '@temporalio/common/lib/time.js';
 import workflowFlags from '@temporalio/workflow/lib/flags.js';
-import type { WorkflowInfo } from '@temporalio/workflow';
+import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import type { Activator } from '@temporalio/workflow/lib/internals.js';
 import type { RunCreateOptions } from '../protocol.js';
 import { unwindAsyncContext } from './async-stack.js';
 import type { WorkflowLogLevel } from './context-globals.js';
+import type { StackOwner } from './promise-stacks.js';
 import type { ContextTenant, RunContext } from './run-context.js';
 import { buildWorkflowInfo, withActivationFields } from './workflow-info.js';
 
@@ -91,6 +92,7 @@ export class WorkflowRun implements ContextTenant {
   #stage = 'idle';
   #unhandledRejection: unknown;
   readonly #consoleLogs: PendingLog[] = [];
+  #stackOwner?: StackOwner;
 
   private constructor(info: WorkflowInfo, realm: RunContext) {
     this.info = info;
@@ -137,13 +139,18 @@ export class WorkflowRun implements ContextTenant {
         now: time.tsToMs(activation.timestamp),
         showStackTraceSources: options.showStackTraceSources ?? false,
         failureExceptionTypeNames: options.failureExceptionTypeNames ? [...options.failureExceptionTypeNames] : undefined,
-        sourceMap: undefined, // only used to show sources in stack trace queries, which need promise hooks
+        // Read by the enhanced stack trace query for `sources` (with showStackTraceSources).
+        sourceMap: this.realm.source.sourceMap?.forQueries(),
         getTimeOfDay: nowNanos,
         registeredActivityNames: new Set(options.registeredActivityNames ?? []),
-        stackTracesEnabled: false,
+        stackTracesEnabled: true, // the thread's promise hook fills the store (promise-stacks.ts)
       });
       // Read while this run's globals are the current ones.
       this.#activator = this.#context.__TEMPORAL_ACTIVATOR__;
+      if (this.#activator !== undefined) {
+        const { filename, sourceMap } = this.realm.source;
+        this.#stackOwner = { store: this.#activator.promiseStackStore, bundleFilename: filename, sourceMap };
+      }
     });
   }
 
@@ -163,6 +170,10 @@ export class WorkflowRun implements ContextTenant {
     }
   }
 
+  stackOwner(): StackOwner | undefined {
+    return this.#stackOwner;
+  }
+
   /** Called by the thread's `unhandledRejection` listener: fails the current activation. */
   setUnhandledRejection(reason: unknown): void {
     const err = new Error(`Unhandled Promise rejection: ${String(reason)}`, { cause: reason });
@@ -171,23 +182,14 @@ export class WorkflowRun implements ContextTenant {
     if (this.#activator) this.#activator.workflowTaskError = err;
   }
 
-  /** Sink calls and console lines since the last drain; replayed log calls are dropped. */
-  drainLogs(): PendingLog[] {
-    const logs = this.#consoleLogs.splice(0);
-    for (const call of this.#activator?.getAndResetSinkCalls() ?? []) {
-      const isLogger = call.ifaceName === '__temporal_logger' || call.ifaceName === 'defaultWorkerLogger';
-      if (!isLogger || call.workflowInfo.unsafe.isReplayingHistoryEvents) continue; // other sinks: not supported
-      const [message, attributes = {}] = call.args as [string, Record<string | symbol, unknown>?];
-      const stamp = attributes[Symbol.for('log_timestamp')];
-      logs.push({
-        level: call.fnName as WorkflowLogLevel,
-        message: String(message),
-        source: 'log',
-        timestampMs: typeof stamp === 'bigint' ? Number(stamp / 1_000_000n) : Date.now(),
-        attributes,
-      });
-    }
-    return logs;
+  /** Console lines since the last drain (replayed ones were never kept). */
+  drainConsole(): PendingLog[] {
+    return this.#consoleLogs.splice(0);
+  }
+
+  /** Sink calls (`log.*` included) since the last drain, replayed ones too: a sink may want them. */
+  drainSinkCalls(): SinkCall[] {
+    return this.#activator?.getAndResetSinkCalls() ?? [];
   }
 
   /**
