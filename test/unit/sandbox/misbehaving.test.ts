@@ -31,7 +31,8 @@ describe.each(ISOLATION_MODES)('misbehaving workflows are contained (%s)', (isol
     expect(err?.message).toContain("'run-spin'");
     // Where it was stuck, mapped to the workflow source by the deadlock probe.
     expect(err?.message).toMatch(/spinForever \(test\/fixtures\/workflows\/sandbox\/index\.ts:\d+:\d+\)/);
-    expect(performance.now() - started).toBeLessThan(3000);
+    // Bounded, not fast: the timeout is 1 s; the slack is for a loaded 2-core CI machine.
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(sandbox.runsCached()).toBe(0);
 
     // The thread (and the process) survive: the same sandbox keeps serving runs.
