@@ -27,10 +27,14 @@ describe('Runtime', () => {
     const official = await startOfficialWorker(taskQueue);
     try {
       const first = await runtime.addWorker({ taskQueue, activityPlugins: ['slow'], interceptors: [] });
+      // 5 s activities: on a loaded machine the workflow side schedules them slowly, and 50 must overlap.
       const handles = await Promise.all(
-        [...Array(100)].map((_, i) => client.workflow.start('callActivity', { taskQueue, workflowId: `${taskQueue}-${i}`, args: ['slow', [1_000], { startToCloseTimeout: '60s' }] })),
+        [...Array(100)].map((_, i) => client.workflow.start('callActivity', { taskQueue, workflowId: `${taskQueue}-${i}`, args: ['slow', [5_000], { startToCloseTimeout: '60s' }] })),
       );
-      await waitFor(() => runtime.get(first.id).slots.activity.used >= 50, 30_000, '50 activities in flight');
+      let most = 0;
+      await waitFor(() => (most = Math.max(most, runtime.get(first.id).slots.activity.used)) >= 50, 30_000, '50 activities in flight').catch((err: Error) => {
+        throw new Error(`${err.message} (at most ${most}; status ${JSON.stringify(runtime.get(first.id))})`);
+      });
       const takenAtDrain = runtime.get(first.id).slots.activity.used;
       const drained = await runtime.drain(first.id, { graceMs: 20_000 });
       expect(drained.state).toBe('DRAINED');
