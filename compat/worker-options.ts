@@ -119,7 +119,7 @@ const MAPPED = new Set([
   'maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentActivityTaskPolls',
   'maxConcurrentWorkflowTaskPolls', 'maxCachedWorkflows', 'stickyQueueScheduleToStartTimeout',
   'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime', 'plugins',
-  'sinks', 'showStackTraceSources',
+  'sinks', 'showStackTraceSources', 'shutdownForceTime',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -142,7 +142,8 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.stickyQueueScheduleToStartTimeout !== undefined) entity.stickyQueueScheduleToStartTimeoutMs = msToNumber(options.stickyQueueScheduleToStartTimeout);
   if (options.maxHeartbeatThrottleInterval !== undefined) entity.maxHeartbeatThrottleIntervalMs = msToNumber(options.maxHeartbeatThrottleInterval);
   if (options.defaultHeartbeatThrottleInterval !== undefined) entity.defaultHeartbeatThrottleIntervalMs = msToNumber(options.defaultHeartbeatThrottleInterval);
-  if (options.shutdownGraceTime !== undefined) entity.drainGraceMs = msToNumber(options.shutdownGraceTime);
+  if (options.shutdownGraceTime !== undefined) entity.shutdownGraceTime = options.shutdownGraceTime;
+  if (options.shutdownForceTime !== undefined) entity.shutdownForceTime = options.shutdownForceTime as Duration;
   if (options.sinks !== undefined) entity.sinks = options.sinks;
   if (typeof options.showStackTraceSources === 'boolean') entity.showStackTraceSources = options.showStackTraceSources;
   return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [] };

@@ -9,6 +9,7 @@ describe('translateWorkerOptions', () => {
       activities: { a: async () => 1, notAFunction: 3 },
       stickyQueueScheduleToStartTimeout: '7s',
       shutdownGraceTime: 1500,
+      shutdownForceTime: '3s',
       maxHeartbeatThrottleInterval: '1 minute',
       interceptors: { workflowModules: ['./i.js'] },
       maxCachedWorkflows: 0,
@@ -16,7 +17,7 @@ describe('translateWorkerOptions', () => {
     });
     expect(t.namespace).toBe('ns');
     expect(Object.keys(t.entity.activities ?? {})).toEqual(['a']);
-    expect(t.entity).toMatchObject({ taskQueue: 'q', stickyQueueScheduleToStartTimeoutMs: 7000, drainGraceMs: 1500, maxHeartbeatThrottleIntervalMs: 60_000, maxCachedWorkflows: 0, workflowInterceptorModules: ['./i.js'] });
+    expect(t.entity).toMatchObject({ taskQueue: 'q', stickyQueueScheduleToStartTimeoutMs: 7000, shutdownGraceTime: 1500, shutdownForceTime: '3s', maxHeartbeatThrottleIntervalMs: 60_000, maxCachedWorkflows: 0, workflowInterceptorModules: ['./i.js'] });
   });
 
   it('refuses an official option it cannot honour, by name', () => {
