@@ -35,6 +35,9 @@ export async function historyForTask(connection: Connection, task: Task, full: b
   const own = task.history?.events ?? [];
   if (full && (own.length === 0 || eventId(own[0]!) !== 1)) {
     events = await fetchPages(connection, task, undefined, signal);
+    // The task's own events follow: a speculative task's (an update's) are in no stored history.
+    const last = events.length > 0 ? eventId(events.at(-1)!) : 0;
+    events.push(...own.filter((e) => eventId(e) > last));
   } else {
     events = task.nextPageToken?.length ? [...own, ...(await fetchPages(connection, task, task.nextPageToken, signal))] : [...own];
   }

@@ -158,6 +158,7 @@ export class WorkflowTaskHandler {
         startedEventId: task.startedEventId ?? 0,
         queries: task.queries,
         legacyQuery: task.query,
+        messages: task.messages,
       });
       outcome = await this.runActivations(state);
     } catch (err) {
@@ -167,7 +168,7 @@ export class WorkflowTaskHandler {
     let report: WorkflowTaskReport['outcome'] = 'none';
     let failure = outcome.kind === 'fail' ? describeFailedTask(outcome.cause, outcome.failure) : undefined;
     try {
-      report = await this.answer(task, outcome);
+      report = await this.answer(task, outcome, state);
     } catch (err) {
       error ??= err;
       report = 'failed';
@@ -214,7 +215,7 @@ export class WorkflowTaskHandler {
     }
   }
 
-  private async answer(task: Task, outcome: WorkflowTaskOutcome): Promise<WorkflowTaskReport['outcome']> {
+  private async answer(task: Task, outcome: WorkflowTaskOutcome, state: WorkflowRunState): Promise<WorkflowTaskReport['outcome']> {
     const { deps } = this;
     const base = { taskToken: task.taskToken, namespace: deps.connection.namespace, identity: deps.identity };
     switch (outcome.kind) {
@@ -226,6 +227,7 @@ export class WorkflowTaskHandler {
         const response = await deps.connection.call('respondWorkflowTaskCompleted', {
           ...base,
           commands: outcome.commands,
+          messages: outcome.messages,
           queryResults: outcome.queryResults,
           sdkMetadata: outcome.sdkMetadata,
           forceCreateNewWorkflowTask: outcome.forceCreateNewWorkflowTask,
@@ -235,11 +237,14 @@ export class WorkflowTaskHandler {
                 scheduleToStartTimeout: msNumberToTs(sticky.scheduleToStartTimeoutMs),
               }
             : undefined,
+          // As the official core: we rewind a discarded speculative task (see resetHistoryEventId).
+          capabilities: { discardSpeculativeWorkflowTaskWithEvents: true },
         }, { retryUntil: workflowTaskDeadline(task) }).catch((err: unknown) => {
           settleEager(eager, [], deps.eagerActivities);
           throw err;
         });
         settleEager(eager, response.activityTasks, deps.eagerActivities);
+        if (Number(response.resetHistoryEventId ?? 0) > 0) state.discardSpeculativeTask(response.resetHistoryEventId);
         return 'completed';
       }
       case 'legacyQuery':

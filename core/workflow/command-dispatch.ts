@@ -26,6 +26,7 @@ import {
 } from './machines/workflow-exit-machines.js';
 import { CHANGE_VERSION_SEARCH_ATTRIBUTE, changeVersionSearchAttribute, encodePatchMarker, PATCH_MARKER_NAME } from './patch-marker.js';
 import { CommandType, type ICommand, type IWorkflowCommand } from './proto-types.js';
+import type { UpdateProtocol } from './update-protocol.js';
 
 type Variant = NonNullable<IWorkflowCommand['variant']>;
 const VersioningIntent = proto.coresdk.common.VersioningIntent;
@@ -47,6 +48,8 @@ export interface DispatchContext extends MachineContext {
   /** Patches seen in history (peeked ahead) and whether a marker command was made for them. */
   readonly patches: Map<string, { commandCreated: boolean }>;
   /** Values a continue-as-new inherits when the code leaves them empty. */
+  /** The run's Workflow Updates, which UpdateResponse commands answer. */
+  readonly updates: UpdateProtocol;
   readonly startedInfo: { memo?: proto.temporal.api.common.v1.IMemo | null; retryPolicy?: proto.temporal.api.common.v1.IRetryPolicy | null; searchAttributes?: proto.temporal.api.common.v1.ISearchAttributes | null };
 }
 
@@ -148,6 +151,9 @@ const handlers: Partial<Record<Variant, Handler>> = {
   },
   modifyWorkflowProperties(c, ctx) {
     ctx.addMachine(new ModifyPropertiesMachine(), modifyPropertiesCommand(c.modifyWorkflowProperties!), c);
+  },
+  updateResponse(c, ctx) {
+    ctx.updates.respond(c.updateResponse!, ctx);
   },
 };
 

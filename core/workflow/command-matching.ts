@@ -36,6 +36,12 @@ const EVENT_FOR_COMMAND = new Map<number, number>([
   [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW],
 ]);
 
+/** A ProtocolMessage command is recorded as the event its message asks for; its machine checks which. */
+const PROTOCOL_MESSAGE_EVENTS = new Set<number>([
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+]);
+
 /** `StartTimer (timer id '1')` — for error messages. */
 export function describeCommand(command: ICommand): string {
   const name = commandTypeName(command.commandType ?? 0);
@@ -50,6 +56,8 @@ export function describeCommand(command: ICommand): string {
     detail = `timer id '${c.cancelTimerCommandAttributes.timerId}'`;
   } else if (c.requestCancelActivityTaskCommandAttributes) {
     detail = `scheduled event ${toNumber(c.requestCancelActivityTaskCommandAttributes.scheduledEventId as Int64Like)}`;
+  } else if (c.protocolMessageCommandAttributes) {
+    detail = `message '${c.protocolMessageCommandAttributes.messageId}'`;
   } else if (c.recordMarkerCommandAttributes) {
     const patch = decodePatchMarker(c.recordMarkerCommandAttributes.details ?? {});
     detail = `marker '${c.recordMarkerCommandAttributes.markerName}'${patch ? `, patch '${patch.patchId}'` : ''}`;
@@ -78,6 +86,10 @@ export function checkCommandMatchesEvent(
         'The workflow code changed incompatibly with this history; use patching to change running workflows.',
     );
   };
+  if (command.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) {
+    if (!PROTOCOL_MESSAGE_EVENTS.has(eventTypeOf(event))) mismatch();
+    return;
+  }
   const expected = EVENT_FOR_COMMAND.get(command.commandType ?? 0);
   if (expected === undefined || expected !== eventTypeOf(event)) mismatch();
 

@@ -34,3 +34,14 @@ export class HistoryError extends RuntimeError {
     super('WORKFLOW_HISTORY_INVALID', message);
   }
 }
+
+/**
+ * An update response from the workflow code that does not fit the update's state (an answer for
+ * an unknown update, a completion before acceptance, a second acceptance): a bug in the workflow
+ * library or an interceptor, never in user code. The workflow task fails and is retried.
+ */
+export class UpdateProtocolError extends RuntimeError {
+  constructor(message: string) {
+    super('WORKFLOW_UPDATE_PROTOCOL', message);
+  }
+}

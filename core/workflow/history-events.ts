@@ -136,6 +136,8 @@ function eventDetail(e: IHistoryEvent): string {
     const name = `marker '${e.markerRecordedEventAttributes.markerName}'`;
     return patch ? `${name}, patch '${patch.patchId}'${patch.deprecated ? ' (deprecated)' : ''}` : name;
   }
+  const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta ?? e.workflowExecutionUpdateCompletedEventAttributes?.meta;
+  if (update) return `update id '${update.updateId}'`;
   const child = e.startChildWorkflowExecutionInitiatedEventAttributes;
   if (child) return `workflow id '${child.workflowId}', type '${child.workflowType?.name}'`;
   const signal = e.signalExternalWorkflowExecutionInitiatedEventAttributes;

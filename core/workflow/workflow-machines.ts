@@ -15,6 +15,8 @@ import type { CommandMachine } from './machines/command-machine.js';
 import { PatchMachine } from './machines/patch-machine.js';
 import { WorkflowTaskMachine } from './machines/workflow-task-machine.js';
 import { CHANGE_VERSION_SEARCH_ATTRIBUTE } from './patch-marker.js';
+import { UpdateProtocol } from './update-protocol.js';
+import type { IProtocolMessage } from './update-messages.js';
 import {
   compareTimestamps,
   EventType,
@@ -57,6 +59,8 @@ export class WorkflowMachines {
   private startedInfo: DispatchContext['startedInfo'] = {};
   /** Commands of the last completed task still waiting for their events (see checkAllRecorded). */
   private awaitingRecords: Set<QueuedCommand> | undefined;
+  /** Workflow Updates: requests to deliver, their machines, the messages to send back. */
+  private readonly updates = new UpdateProtocol(() => this.dispatchContext());
 
   private previousStartedEventId = 0;
   private lastStartedInSequence = 0;
@@ -95,6 +99,27 @@ export class WorkflowMachines {
 
   pushJob(job: IWorkflowActivationJob): void {
     this.jobs.push(job);
+  }
+
+  /** The poll response's protocol messages (update requests), delivered as history is applied. */
+  receiveMessages(messages: readonly IProtocolMessage[] | null | undefined): void {
+    this.updates.receive(messages);
+  }
+
+  /** Protocol messages to send with the current workflow task completion. */
+  outgoingMessages(): IProtocolMessage[] {
+    return this.updates.takeOutgoing();
+  }
+
+  /**
+   * The server discarded the speculative task just answered (an update rejected with nothing else
+   * to record): its WorkflowTaskScheduled/Started never reach history, and the next task reuses
+   * their ids. Rewinds to `lastStartedEventId`, the task before it.
+   */
+  discardSpeculativeTask(lastStartedEventId: number): void {
+    this.currentStartedEventId = lastStartedEventId;
+    this.lastProcessedEventId -= 2;
+    for (const id of this.byEventId.keys()) if (id > this.lastProcessedEventId) this.byEventId.delete(id);
   }
 
   /** Applies lang commands (already reordered by the caller) to machines. */
@@ -142,12 +167,15 @@ export class WorkflowMachines {
       if (this.replaying && isLast && id > this.previousStartedEventId && type !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && !isCommandEvent(event)) {
         this.replaying = false;
       }
+      this.updates.deliverBefore(id);
       if (skipNext) skipNext = false;
       else skipNext = this.handleEvent(event, events[i + 1]);
       this.lastProcessedEventId = id;
     }
+    if (isLast) this.updates.deliverRest();
     this.checkAllRecorded(undefined);
     this.announcePatchesAhead();
+    this.updates.announceAhead(this.history.peek());
     return events.length;
   }
 
@@ -224,6 +252,9 @@ export class WorkflowMachines {
         return;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
         this.jobs.push(cancelWorkflowJob(event));
+        return;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
+        this.updates.onAdmitted(event);
         return;
       default:
         // Events the server marks as safe to skip (newer features) need no handling here.
@@ -315,6 +346,7 @@ export class WorkflowMachines {
       upsertedSearchAttributes: this.upsertedSearchAttributes,
       patches: this.patches,
       startedInfo: this.startedInfo,
+      updates: this.updates,
     };
   }
 }

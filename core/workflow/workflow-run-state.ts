@@ -11,6 +11,7 @@ import { NondeterminismError } from './errors.js';
 import { CoreFlag, InternalFlags } from './internal-flags.js';
 import { LEGACY_QUERY_ID, queryJob, toLegacyQueryResponse, toWorkflowQueryResult, type LegacyQueryResponse } from './queries.js';
 import { toNumber, type ICommand, type IFailure, type IHistoryEvent, type Int64Like, type IWorkflowActivationCompletion, type IWorkflowCommand, type IWorkflowQuery, type IWorkflowQueryResult, type IWorkflowTaskCompletedMetadata } from './proto-types.js';
+import type { IProtocolMessage } from './update-messages.js';
 import { WorkflowMachines } from './workflow-machines.js';
 
 const Activation = proto.coresdk.workflow_activation.WorkflowActivation;
@@ -42,6 +43,8 @@ export interface WorkflowTaskInput {
   queries?: Record<string, IWorkflowQuery> | null;
   /** `query` of the poll response: a query-only task answered with RespondQueryTaskCompleted. */
   legacyQuery?: IWorkflowQuery | null;
+  /** `messages` of the poll response: Workflow Update requests. */
+  messages?: readonly IProtocolMessage[] | null;
 }
 
 /** What to send the server once a task's activations are all done. */
@@ -50,6 +53,8 @@ export type WorkflowTaskOutcome =
       kind: 'complete';
       /** RespondWorkflowTaskCompletedRequest fields (caller adds task token, identity, stickiness...). */
       commands: ICommand[];
+      /** Protocol messages (update Acceptance / Rejection / Response) the commands refer to. */
+      messages: IProtocolMessage[];
       queryResults: Record<string, IWorkflowQueryResult>;
       sdkMetadata: IWorkflowTaskCompletedMetadata;
       forceCreateNewWorkflowTask: boolean;
@@ -108,6 +113,7 @@ export class WorkflowRunState {
     this.legacyQueryPending = !!task.legacyQuery;
     if (task.legacyQuery) this.pendingQueries.push({ id: LEGACY_QUERY_ID, query: task.legacyQuery });
     this.guard(() => {
+      this.machines.receiveMessages(task.messages);
       this.machines.addHistory(task.events, toNumber(task.previousStartedEventId));
       this.applyTasksUntilJobs();
     });
@@ -181,14 +187,24 @@ export class WorkflowRunState {
       return { kind: 'legacyQuery', response: toLegacyQueryResponse(result) };
     }
     const shouldRespond = !this.machines.replaying && !this.machines.haveSeenTerminalEvent;
+    const messages = this.machines.outgoingMessages();
     if (!shouldRespond && Object.keys(results).length === 0) return { kind: 'none' };
     return {
       kind: 'complete',
       commands: this.machines.outgoingCommands(),
+      messages: shouldRespond ? messages : [],
       queryResults: results,
       sdkMetadata: this.flags.takeMetadataForCompletion(),
       forceCreateNewWorkflowTask: false,
     };
+  }
+
+  /**
+   * The server answered the completion with `resetHistoryEventId`: it discarded the speculative
+   * task (an update rejected, nothing to record). Rewinds so the next task follows on.
+   */
+  discardSpeculativeTask(resetHistoryEventId: Int64Like): void {
+    this.machines.discardSpeculativeTask(toNumber(resetHistoryEventId));
   }
 
   /**
