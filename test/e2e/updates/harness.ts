@@ -32,6 +32,8 @@ export interface PairOptions {
 
 export interface UpdatePair {
   readonly client: Client;
+  /** Our worker entity (for its status). */
+  readonly ours: WorkerEntity;
   /**
    * Runs `scenario` on both workers at once; expects equal results, equal shapes (when `shape` is
    * given), and each runtime's histories to replay on the other's replayer. Returns the histories.
@@ -68,6 +70,9 @@ export function useUpdatePair(options: PairOptions = {}): UpdatePair {
   return {
     get client() {
       return server.client;
+    },
+    get ours() {
+      return ours;
     },
     async compare(scenario, shape) {
       const client = server.client;
