@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { Client, Connection as ClientConnection } from '@temporalio/client';
 import { TemporalDevServer } from '../core/dev-server/temporal-dev-server.js';
 
@@ -23,4 +25,45 @@ export function report(title: string, rows: Record<string, string | number>[]): 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+export interface WorkerProc {
+  child: ChildProcess;
+  /** RSS (bytes) after a full GC, and CPU time used so far (µs). */
+  sample: () => Promise<{ rss: number; cpuUs: number }>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts bench/worker-process.mts: one worker (`ours` or `official`) in its own process, polling
+ * `taskQueue` with the workflows at `workflowsPath` (default: the test fixtures).
+ */
+export async function startWorkerProcess(kind: string, taskQueue: string, address: string, workflowsPath?: string): Promise<WorkerProc> {
+  const args = ['--expose-gc', '--import', 'tsx', 'bench/worker-process.mts', kind, taskQueue, address, ...(workflowsPath ? [workflowsPath] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  let onSample: ((s: { rss: number; cpuUs: number }) => void) | undefined;
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} worker exited ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line === 'READY') resolve();
+      else if (line.startsWith('SAMPLE ')) {
+        const [rss, cpuUs] = line.slice(7).split(' ').map(Number) as [number, number];
+        onSample?.({ rss, cpuUs });
+      }
+    });
+  });
+  return {
+    child,
+    sample: () =>
+      new Promise((resolve) => {
+        onSample = resolve;
+        child.stdin!.write('sample\n');
+      }),
+    stop: async () => {
+      child.removeAllListeners('exit');
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * One worker in its own process, so the benchmark can compare RSS and CPU per worker:
- *   tsx bench/worker-process.mts <ours|official> <taskQueue> <address>
+ *   tsx bench/worker-process.mts <ours|official> <taskQueue> <address> [workflowsPath]
  * Prints READY once polling. Each `sample` line on stdin runs a full GC (the process runs with
  * --expose-gc) and answers `SAMPLE <rss bytes> <cpu µs>`, so RSS is read at comparable points
  * rather than wherever the collector happened to be. Exits on SIGTERM after draining.
@@ -11,14 +11,15 @@ import { Connection } from '../core/connection/connection.js';
 import { WorkerEntity } from '../core/worker/worker-entity.js';
 import { fixtureWorkflowsPath } from '../test/helpers/official-worker.js';
 
-const [kind, taskQueue, address] = process.argv.slice(2) as [string, string, string];
+const [kind, taskQueue, address, workflowsPathArg] = process.argv.slice(2) as [string, string, string, string?];
+const workflowsPath = workflowsPathArg ?? fixtureWorkflowsPath;
 const activities = { greet: async (name: string) => `Hello, ${name}!` };
 let stop: () => Promise<void>;
 
 if (kind === 'official') {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const connection = await NativeConnection.connect({ address });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fixtureWorkflowsPath, logger: new DefaultLogger('ERROR') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities, maxCachedWorkflows: 2000 });
   const running = worker.run();
   stop = async () => {
@@ -28,7 +29,7 @@ if (kind === 'official') {
   };
 } else {
   const connection = await Connection.connect({ address });
-  const entity = new WorkerEntity({ taskQueue, workflowsPath: fixtureWorkflowsPath, activities, maxCachedWorkflows: 2000 }, { connection });
+  const entity = new WorkerEntity({ taskQueue, workflowsPath, activities, maxCachedWorkflows: 2000 }, { connection });
   await entity.start();
   stop = async () => {
     await entity.close();

@@ -9,52 +9,14 @@
  * Latencies come from the server's own history timestamps (WorkflowTaskStarted →
  * WorkflowTaskCompleted), so both workers are measured by the same clock.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
-import { benchClient, benchServer, median, report } from './support.js';
+import { benchClient, benchServer, median, report, startWorkerProcess } from './support.js';
 
 const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 300);
 const IDLE = Number(process.env.BENCH_IDLE ?? 1000);
 const LONG = 160; // sequential activities: ~1,000 events
-
-interface WorkerProc {
-  child: ChildProcess;
-  /** RSS (bytes) after a full GC, and CPU time used so far (µs). */
-  sample: () => Promise<{ rss: number; cpuUs: number }>;
-  stop: () => Promise<void>;
-}
-
-async function startWorker(kind: string, taskQueue: string, address: string): Promise<WorkerProc> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/worker-process.mts', kind, taskQueue, address], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let onSample: ((s: { rss: number; cpuUs: number }) => void) | undefined;
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${kind} worker exited ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line === 'READY') resolve();
-      else if (line.startsWith('SAMPLE ')) {
-        const [rss, cpuUs] = line.slice(7).split(' ').map(Number) as [number, number];
-        onSample?.({ rss, cpuUs });
-      }
-    });
-  });
-  return {
-    child,
-    sample: () =>
-      new Promise((resolve) => {
-        onSample = resolve;
-        child.stdin!.write('sample\n');
-      }),
-    stop: async () => {
-      child.removeAllListeners('exit');
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 type Hist = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
 
@@ -77,7 +39,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 async function measure(kind: string, client: Client, address: string) {
   const taskQueue = `bench-wf-${kind}-${randomUUID()}`;
-  const w = await startWorker(kind, taskQueue, address);
+  const w = await startWorkerProcess(kind, taskQueue, address);
   const run = (type: string, args: unknown[] = []) => client.workflow.execute(type, { taskQueue, workflowId: `${taskQueue}-${randomUUID()}`, args });
   // Warm-up: bundle loaded, threads started, JIT.
   await Promise.all(Array.from({ length: 20 }, () => run('activityAndTimer')));
