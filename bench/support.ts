@@ -27,6 +27,19 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/**
+ * Measures both workers `rounds` times, alternating which goes first so neither always meets a
+ * warmer server; returns the median of every field per worker.
+ */
+export async function compareRounds<M extends Record<string, number>>(rounds: number, measure: (kind: 'official' | 'ours') => Promise<M>): Promise<{ official: M; ours: M }> {
+  const runs: Record<'official' | 'ours', M[]> = { official: [], ours: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const kind of r % 2 === 0 ? (['official', 'ours'] as const) : (['ours', 'official'] as const)) runs[kind].push(await measure(kind));
+  }
+  const pick = (ms: M[]): M => Object.fromEntries(Object.keys(ms[0]!).map((k) => [k, median(ms.map((m) => m[k]!))])) as M;
+  return { official: pick(runs.official), ours: pick(runs.ours) };
+}
+
 export interface WorkerProc {
   child: ChildProcess;
   /** RSS (bytes) after a full GC, and CPU time used so far (µs). */

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { benchClient, benchServer, median, report, startWorkerProcess } from './support.js';
+import { benchClient, benchServer, compareRounds, report, startWorkerProcess } from './support.js';
 
 const WORKFLOWS = Number(process.env.BENCH_UPDATE_WORKFLOWS ?? 4);
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
@@ -60,15 +60,8 @@ async function measure(kind: 'ours' | 'official', client: Client, address: strin
 
 const server = await benchServer();
 const { client, close } = await benchClient(server.address);
-type M = Awaited<ReturnType<typeof measure>>;
-const runs: Record<'official' | 'ours', M[]> = { official: [], ours: [] };
-// Rounds alternate which worker goes first, so neither always meets a warmer server.
-for (let r = 0; r < ROUNDS; r++) {
-  for (const kind of r % 2 === 0 ? (['official', 'ours'] as const) : (['ours', 'official'] as const)) runs[kind].push(await measure(kind, client, server.address));
-}
-const pick = (ms: M[]): M => Object.fromEntries(Object.keys(ms[0]!).map((k) => [k, median(ms.map((m) => m[k as keyof M]))])) as unknown as M;
-const official = pick(runs.official);
-const ours = pick(runs.ours);
+const { official, ours } = await compareRounds(ROUNDS, (kind) => measure(kind, client, server.address));
+type M = typeof ours;
 const row = (metric: string, key: keyof M, digits = 1) => ({
   metric,
   official: +official[key].toFixed(digits),

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
-import { benchClient, benchServer, median, report, startWorkerProcess } from './support.js';
+import { benchClient, benchServer, compareRounds, median, report, startWorkerProcess } from './support.js';
 
 const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 300);
 const IDLE = Number(process.env.BENCH_IDLE ?? 1000);
@@ -82,16 +82,8 @@ async function measure(kind: string, client: Client, address: string) {
 
 const server = await benchServer();
 const { client, close } = await benchClient(server.address);
-// Rounds alternate which worker goes first, so neither always meets a warmer server.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
-type M = Awaited<ReturnType<typeof measure>>;
-const runs: Record<'official' | 'ours', M[]> = { official: [], ours: [] };
-for (let r = 0; r < ROUNDS; r++) {
-  for (const kind of r % 2 === 0 ? (['official', 'ours'] as const) : (['ours', 'official'] as const)) runs[kind].push(await measure(kind, client, server.address));
-}
-const pick = (ms: M[]): M => Object.fromEntries(Object.keys(ms[0]!).map((k) => [k, median(ms.map((m) => m[k as keyof M]))])) as unknown as M;
-const official = pick(runs.official);
-const ours = pick(runs.ours);
+const { official, ours } = await compareRounds(ROUNDS, (kind) => measure(kind, client, server.address));
 const mb = (b: number) => +(b / 2 ** 20).toFixed(1);
 report(`workflows (median of ${ROUNDS}): ${WORKFLOWS} × (1 activity + 1 timer); ${IDLE} idle cached runs; a ${LONG}-activity run`, [
   { metric: 'workflows/s', official: +official.throughput.toFixed(1), ours: +ours.throughput.toFixed(1), 'ours/official': +(ours.throughput / official.throughput).toFixed(2) },
