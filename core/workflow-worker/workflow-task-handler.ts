@@ -82,9 +82,33 @@ export interface StickyBinding {
  * longer be trusted (a failure, a rejected answer, a finished workflow).
  */
 export class WorkflowTaskHandler {
+  /** Per run, the end of the tasks handed to it so far (see handle). */
+  private readonly gates = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: WorkflowTaskHandlerDeps) {}
 
+  /**
+   * Tasks of one run are handled one after the other. The server may hand out a new task for a
+   * run before the last one is answered (it drops a speculative update task and starts another
+   * when updates pile up); deciding about the cache for it mid-task would evict the run under the
+   * running task. The earlier answer then fails with NOT_FOUND, as on the official worker.
+   */
   async handle(task: Task): Promise<void> {
+    const runId = runIdOf(task);
+    const mine = (this.gates.get(runId) ?? Promise.resolve()).then(() => this.handleInOrder(task));
+    const gate = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.gates.set(runId, gate);
+    try {
+      await mine;
+    } finally {
+      if (this.gates.get(runId) === gate) this.gates.delete(runId);
+    }
+  }
+
+  private async handleInOrder(task: Task): Promise<void> {
     const { cache } = this.deps;
     const runId = task.workflowExecution?.runId ?? '';
     let run = cache.get(runId);
