@@ -90,6 +90,9 @@ export function useUpdatePair(options: PairOptions = {}): UpdatePair {
         expect(verdict.ok ? 'ok' : `${verdict.error.code}: ${verdict.error.message}`).toBe('ok');
       }
       if (shape) expect(oursHistories.map((h) => shapeOf(h, shape))).toEqual(officialHistories.map((h) => shapeOf(h, shape)));
+      // No workflow task may have failed on either side (a failed task is retried and would hide a bug).
+      expect(countEvents(oursHistories, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), 'failed workflow tasks (ours)').toBe(0);
+      expect(countEvents(officialHistories, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), 'failed workflow tasks (official)').toBe(0);
       return { ours: oursHistories, official: officialHistories, result: a.result };
     },
   };
