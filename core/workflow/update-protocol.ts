@@ -9,13 +9,14 @@
  * timers. On replay no request message comes: each UpdateAccepted event found one task ahead
  * stands for the request the original run received, delivered with `runValidator: false`.
  */
+import type proto from '@temporalio/proto';
 import { UpdateProtocolError } from './errors.js';
 import type { MachineContext } from './machines/command-machine.js';
 import { UpdateMachine } from './machines/update-machine.js';
 import { EventType, eventTypeOf, type IHistoryEvent } from './proto-types.js';
 import { doUpdateJob, incomingFromAccepted, incomingFromAdmitted, incomingFromMessage, type IncomingUpdate, type IProtocolMessage } from './update-messages.js';
 
-type IUpdateResponse = import('@temporalio/proto').coresdk.workflow_commands.IUpdateResponse;
+type IUpdateResponse = proto.coresdk.workflow_commands.IUpdateResponse;
 
 export class UpdateProtocol {
   /** Requests received with the current task and not yet delivered, in the server's order. */
