@@ -4,10 +4,14 @@
  * runtime's histories must replay on the other's replayer (see harness.ts).
  */
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowHandle } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../helpers/temporal.js';
+import { findOrInstallTemporalCli } from '../../../core/dev-server/temporal-dev-server.js';
+import { replayHistory } from '../../../core/replay/index.js';
+import { temporalAddress, waitFor } from '../../helpers/temporal.js';
 import { add, addLater, addSignal, block, failing, finish, rollover, totalQuery, updatable, type UpdatableOptions } from '../../fixtures/workflows/updates/update-workflows.js';
-import { countEvents, EventType, useUpdatePair } from './harness.js';
+import { countEvents, EventType, updateWorkflowsPath, useUpdatePair } from './harness.js';
 
 const pair = useUpdatePair();
 
@@ -165,6 +169,25 @@ describe('Workflow Updates, ours against the official worker (real server)', () 
     for (const histories of [ours, official]) {
       expect(countEvents(histories, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)).toBe(101);
       expect(countEvents(histories, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(101);
+    }
+  });
+
+  it('an update history as `temporal workflow show --output json` replays on our replayer', async () => {
+    const ids: string[] = [];
+    await pair.compare(async (client, tq) => {
+      const h = await start(client, tq, 'json');
+      await h.executeUpdate(add, { args: [1], updateId: 'j1' });
+      const rejected = await updateFailure(h.executeUpdate(add, { args: [-1], updateId: 'j2' }));
+      await h.executeUpdate(finish);
+      ids.push(h.workflowId);
+      return { result: { rejected, run: await h.result() }, handles: [h] };
+    }, 'exact');
+    const cli = await findOrInstallTemporalCli();
+    for (const workflowId of ids) {
+      const { stdout } = await promisify(execFile)(cli, ['workflow', 'show', '--address', temporalAddress(), '--namespace', 'default', '-w', workflowId, '--output', 'json']);
+      expect(stdout).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+      const verdict = await replayHistory(stdout, { workflowsPath: updateWorkflowsPath });
+      expect(verdict.ok ? 'ok' : `${verdict.error.code}: ${verdict.error.message}`).toBe('ok');
     }
   });
 });
