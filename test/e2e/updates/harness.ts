@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { Replayer } from '../../../core/replay/index.js';
 import type { WorkerEntityInput } from '../../../core/worker/worker-entity-options.js';
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
+import type { WorkflowLogRecord } from '../../../sandbox/protocol.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
 import { uniqueTaskQueue, useServer } from '../../helpers/temporal.js';
@@ -34,6 +35,8 @@ export interface UpdatePair {
   readonly client: Client;
   /** Our worker entity (for its status). */
   readonly ours: WorkerEntity;
+  /** What workflow code logged on our runtime (`log.*`, and the workflow library's own warnings). */
+  readonly workflowLogs: WorkflowLogRecord[];
   /**
    * Runs `scenario` on both workers at once; expects equal results, equal shapes (when `shape` is
    * given), and each runtime's histories to replay on the other's replayer. Returns the histories.
@@ -50,10 +53,11 @@ export function useUpdatePair(options: PairOptions = {}): UpdatePair {
   let official: { stop: () => Promise<void> };
   let officialBundle: { code: string };
   let replayer: Replayer;
+  const workflowLogs: WorkflowLogRecord[] = [];
 
   beforeAll(async () => {
     // The race scenario keeps a task busy on purpose for about a second: allow it.
-    sandbox = await WorkflowSandbox.create({ threads: 2, deadlockTimeoutMs: 5000, maxOldGenerationSizeMb: 64 });
+    sandbox = await WorkflowSandbox.create({ threads: 2, deadlockTimeoutMs: 5000, maxOldGenerationSizeMb: 64, onWorkflowLog: (r) => workflowLogs.push(r) });
     ours = new WorkerEntity({ taskQueue: oursQueue, workflowsPath: updateWorkflowsPath, ...options.ours }, { connection: server.connection, sandbox });
     [official] = await Promise.all([startOfficialWorker(officialQueue, options.official ?? {}, updateWorkflowsPath), ours.start()]);
     [officialBundle, replayer] = await Promise.all([
@@ -74,6 +78,7 @@ export function useUpdatePair(options: PairOptions = {}): UpdatePair {
     get ours() {
       return ours;
     },
+    workflowLogs,
     async compare(scenario, shape) {
       const client = server.client;
       const [a, b] = await Promise.all([scenario(client, oursQueue), scenario(client, officialQueue)]);

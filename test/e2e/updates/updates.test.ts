@@ -155,6 +155,9 @@ describe('Workflow Updates, ours against the official worker (real server)', () 
       return { result: { orphanFailure, abandoned: await abandoned.result(), waited: await waiting.result() }, handles: [abandoned, waiting] };
     }, 'exact');
     expect(result).toMatchObject({ abandoned: { total: 0 }, waited: { total: 2, log: ['addLater 2'] } });
+    // The workflow library's warning for the abandoned handler, as the official worker prints it.
+    const warning = pair.workflowLogs.find((r) => r.level === 'warn' && r.message.includes('update handler was still running'));
+    expect(warning?.message).toContain('"id":"orphan"');
   });
 
   it('100 concurrent updates to one workflow', async () => {
