@@ -4,9 +4,9 @@
  * from the full history — plus the speculative task's own events, which no stored history holds.
  * Ours and the official worker run the same sequence with the same cache size.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateStage, type Client, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { add, finish, totalQuery, updatable } from '../../fixtures/workflows/updates/update-workflows.js';
+import { add, addLater, finish, totalQuery, updatable } from '../../fixtures/workflows/updates/update-workflows.js';
 import { useUpdatePair } from './harness.js';
 
 const pair = useUpdatePair({ ours: { maxCachedWorkflows: 2 }, official: { maxCachedWorkflows: 2, maxConcurrentWorkflowTaskExecutions: 2 } });
@@ -37,5 +37,19 @@ describe('Workflow Updates on runs evicted from the cache (real server)', () => 
     }, 'exact');
     expect(result).toMatchObject({ first: 1, rejected: 'cannot add -1: negative', second: 2, third: 3, finals: [1, 2, 3] });
     expect(pair.ours.status().workflow?.cachedRuns ?? 0).toBeLessThanOrEqual(2);
+  });
+
+  it('an update accepted before the run was evicted completes after its replay', async () => {
+    const { result } = await pair.compare(async (client, tq) => {
+      const a = await start(client, tq, 'late-a');
+      const pending = await a.startUpdate(addLater, { args: [2, 3000], updateId: 'late', waitForStage: WorkflowUpdateStage.ACCEPTED });
+      const others = [await start(client, tq, 'late-b'), await start(client, tq, 'late-c')]; // evict a
+      // The timer fires on a run that is no longer cached: replayed (accept matched), then completed live.
+      const value = await pending.result();
+      const finals = [];
+      for (const h of [a, ...others]) finals.push(await h.executeUpdate(finish));
+      return { result: { value, finals, run: await a.result() }, handles: [a, ...others] };
+    }, 'exact');
+    expect(result).toMatchObject({ value: 2, finals: [2, 0, 0], run: { total: 2, log: ['addLater 2'] } });
   });
 });
