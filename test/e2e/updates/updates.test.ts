@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { findOrInstallTemporalCli } from '../../../core/dev-server/temporal-dev-server.js';
 import { replayHistory } from '../../../core/replay/index.js';
 import { temporalAddress, waitFor } from '../../helpers/temporal.js';
-import { add, addLater, addSignal, block, failing, finish, rollover, totalQuery, updatable, type UpdatableOptions } from '../../fixtures/workflows/updates/update-workflows.js';
+import { add, addLater, addSignal, addSignalLater, block, failing, finish, rollover, totalQuery, updatable, type UpdatableOptions } from '../../fixtures/workflows/updates/update-workflows.js';
 import { countEvents, EventType, updateWorkflowsPath, useUpdatePair } from './harness.js';
 
 const pair = useUpdatePair();
@@ -140,10 +140,11 @@ describe('Workflow Updates, ours against the official worker (real server)', () 
     expect(ours[0]!.events!.some((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED)).toBe(true);
   });
 
-  it('an update still running when the workflow completes fails; allHandlersFinished waits', async () => {
+  it('an update (and a signal) still running when the workflow completes: the update fails, both are warned about; allHandlersFinished waits', async () => {
     const { result } = await pair.compare(async (client, tq) => {
       const abandoned = await start(client, tq, 'abandon');
       const orphan = await abandoned.startUpdate(addLater, { args: [1, 60_000], updateId: 'orphan', waitForStage: WorkflowUpdateStage.ACCEPTED });
+      await abandoned.signal(addSignalLater, 1, 60_000);
       await abandoned.executeUpdate(finish);
       const orphanFailure = await orphan.result().then(
         () => 'completed',
@@ -158,6 +159,7 @@ describe('Workflow Updates, ours against the official worker (real server)', () 
     // The workflow library's warning for the abandoned handler, as the official worker prints it.
     const warning = pair.workflowLogs.find((r) => r.level === 'warn' && r.message.includes('update handler was still running'));
     expect(warning?.message).toContain('"id":"orphan"');
+    expect(pair.workflowLogs.some((r) => r.level === 'warn' && r.message.includes('signal handler was still running') && r.message.includes('addSignalLater'))).toBe(true);
   });
 
   it('100 concurrent updates to one workflow', async () => {
