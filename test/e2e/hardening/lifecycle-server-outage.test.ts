@@ -38,8 +38,12 @@ describe('a long server outage', () => {
     // Default retry options: before, an answer gave up after 10 attempts (~21 s).
     const connection = await Connection.connect({ address: server.address });
     const taskQueue = uniqueTaskQueue('outage-60s');
+    // Every activity waits for the gate, opened once the server is down: all 50 are in flight at
+    // the stop however slowly a loaded machine schedules them, and all finish during the outage.
+    let openGate = (): void => undefined;
+    const gate = new Promise<void>((r) => (openGate = r));
     const sleepy = async (i: number) => {
-      await new Promise((r) => setTimeout(r, 3_000));
+      await gate;
       return { i, attempt: Context.current().info.attempt };
     };
     const entity = new WorkerEntity({ taskQueue, workflowsPath: fixtureWorkflowsPath, activities: { sleepy } }, { connection, logger: silentLogger });
@@ -49,9 +53,10 @@ describe('a long server outage', () => {
       await withClient(server.address, (client) =>
         Promise.all(ids.map((workflowId, i) => client.workflow.start('callActivity', { taskQueue, workflowId, args: ['sleepy', [i], { startToCloseTimeout: '150s' }] }))),
       );
-      await waitFor(() => entity.status().activity.slotsUsed === WORKFLOWS, 30_000, `${WORKFLOWS} activities in flight`);
+      await waitFor(() => entity.status().activity.slotsUsed === WORKFLOWS, 60_000, `${WORKFLOWS} activities in flight`);
       // They all finish while the server is down.
       await server.stop();
+      openGate();
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
       expect(entity.state).toBe('RUNNING');
       expect(entity.status().activity.slotsUsed).toBe(WORKFLOWS); // still answering
