@@ -1,35 +1,18 @@
-import { asyncLocalStorage, CompleteAsyncError, Context, type Info } from '@temporalio/activity';
-import {
-  ActivityCancellationDetails,
-  ApplicationFailure,
-  CancelledFailure,
-  ensureApplicationFailure,
-  MetricMeterWithComposedTags,
-  noopMetricMeter,
-  type LoadedDataConverter,
-  type MetricMeter,
-  type Payload,
-} from '@temporalio/common';
-import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
-import { encodeErrorToFailure, encodeToPayloads, encodeToPayload, decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { CompleteAsyncError, type Info } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, ensureApplicationFailure, MetricMeterWithComposedTags, noopMetricMeter, type MetricMeter, type Payload } from '@temporalio/common';
+import { encodeErrorToFailure, encodeToPayloads, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import * as grpc from '@grpc/grpc-js';
 import type { Client } from '@temporalio/client';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import type { temporal } from '../connection/proto.js';
-import type { Logger } from '../logger.js';
 import { HeartbeatThrottle, heartbeatThrottleIntervalMs, type HeartbeatThrottleOptions } from './heartbeat-throttle.js';
 import type { ActivityClient } from './activity-client.js';
 import { activityInfoFromTask } from './activity-info.js';
 import { attemptDeadline } from './attempt-deadline.js';
 import { WorkerShutdownForced } from './worker-shutdown-forced.js';
+import { ActivityCancellation, invokeActivity, type ActivityInvocationDeps, type CancelReason } from './activity-invocation.js';
 
-/** A user activity: any function; its arguments and result go through the payload converter. */
-// `any` because activities are user functions of every shape; the converter checks values at run time.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ActivityFunction = (...args: any[]) => unknown;
-
-/** Why an activity's cancellation signal fired. Matches the official SDK's reasons. */
-export type CancelReason = 'CANCELLED' | 'TIMED_OUT' | 'NOT_FOUND' | 'WORKER_SHUTDOWN' | 'PAUSED' | 'RESET';
+export type { ActivityFunction, CancelReason } from './activity-invocation.js';
 
 /**
  * How one activity task ended, as reported to the server; `willCompleteAsync`: the activity threw
@@ -38,21 +21,16 @@ export type CancelReason = 'CANCELLED' | 'TIMED_OUT' | 'NOT_FOUND' | 'WORKER_SHU
 export type ActivityOutcome = 'completed' | 'failed' | 'cancelled' | 'willCompleteAsync';
 
 /** What an execution needs from its worker. */
-export interface ActivityExecutionDeps {
+export interface ActivityExecutionDeps extends ActivityInvocationDeps {
   connection: Connection;
   namespace: string;
   taskQueue: string;
   identity: string;
-  activities: ReadonlyMap<string, ActivityFunction>;
-  dataConverter: LoadedDataConverter;
   throttle: HeartbeatThrottleOptions;
-  logger: Logger;
   /** `Context.current().client`; without it the Context throws "No Client available". */
   client?: ActivityClient;
   /** Behind `Context.current().metricMeter` (tagged with namespace, task queue, activity type). @default noopMetricMeter */
   metricMeter?: MetricMeter;
-  /** Runs around the user function (activity inbound interceptors). */
-  invoke?: (info: Info, fn: ActivityFunction, args: unknown[], headers: Readonly<Record<string, Payload>>) => Promise<unknown>;
 }
 
 /** The result the worker reports to its listeners once the server has the answer. */
@@ -70,12 +48,8 @@ type ActivityTask = temporal.api.workflowservice.v1.IPollActivityTaskQueueRespon
  * once: completed, failed, or cancelled. Never throws; a failed answer is logged.
  */
 export class ActivityExecution {
-  private readonly controller = new AbortController();
-  private readonly cancellation: ActivityCancellationDetailsHolder = {};
-  private cancelReason: CancelReason | undefined;
   // Made here, not in run(): cancel() may come before run() has decoded the task.
-  private rejectCancelled!: (err: CancelledFailure) => void;
-  private readonly cancelled = new Promise<never>((_, reject) => (this.rejectCancelled = reject));
+  private readonly cancellation = new ActivityCancellation();
   /** Rejects when the drain's force time is up: run() stops waiting for the user function. */
   private rejectForced!: (err: WorkerShutdownForced) => void;
   private readonly forced = new Promise<never>((_, reject) => (this.rejectForced = reject));
@@ -89,8 +63,6 @@ export class ActivityExecution {
     private readonly deps: ActivityExecutionDeps,
   ) {
     this.answerDeadline = attemptDeadline(task, Date.now());
-    // Users often never await `cancelled`; without this, its rejection would be unhandled.
-    this.cancelled.catch(() => undefined);
     this.forced.catch(() => undefined);
   }
 
@@ -111,19 +83,7 @@ export class ActivityExecution {
 
   /** Fires the activity's cancellation signal (once); the first reason wins. */
   cancel(reason: CancelReason): void {
-    if (this.cancelReason) return;
-    this.cancelReason = reason;
-    this.cancellation.details = new ActivityCancellationDetails({
-      cancelRequested: reason === 'CANCELLED',
-      timedOut: reason === 'TIMED_OUT',
-      notFound: reason === 'NOT_FOUND',
-      workerShutdown: reason === 'WORKER_SHUTDOWN',
-      paused: reason === 'PAUSED',
-      reset: reason === 'RESET',
-    });
-    const failure = new CancelledFailure(reason);
-    this.controller.abort(failure);
-    this.rejectCancelled(failure);
+    this.cancellation.cancel(reason);
   }
 
   async run(): Promise<ActivityExecutionReport> {
@@ -140,31 +100,25 @@ export class ActivityExecution {
       await this.respond('respondActivityTaskFailed', { failure: await encodeErrorToFailure(deps.dataConverter, failure) });
       return { info, outcome: 'failed', durationMs: performance.now() - started, error: err };
     }
-    const cancelled = this.cancelled;
-
     const throttle = new HeartbeatThrottle<unknown[]>(heartbeatThrottleIntervalMs(info.heartbeatTimeoutMs, deps.throttle), (d) => this.sendHeartbeat(d));
     const client = await this.client();
     const metricMeter = MetricMeterWithComposedTags.compose(deps.metricMeter ?? noopMetricMeter, { namespace: info.namespace, taskQueue: info.taskQueue, activityType: info.activityType });
-    const context = new Context(
-      info,
-      cancelled,
-      this.controller.signal,
-      (details?: unknown) => throttle.heartbeat(details === undefined ? [] : [details]),
-      client,
-      deps.logger,
-      metricMeter,
-      this.cancellation,
-    );
     const timeout = this.startLocalTimeout(info);
     let outcome: ActivityOutcome;
     let error: unknown;
     try {
-      const fn = deps.activities.get(info.activityType);
-      if (!fn) throw unknownActivity(info.activityType, deps.activities);
-      const args = await decodeArrayFromPayloads(deps.dataConverter, task.input?.payloads);
-      const invoke = () => (deps.invoke ? deps.invoke(info, fn, args, (task.header?.fields ?? {}) as Record<string, Payload>) : Promise.resolve(fn(...args)));
-      // As in the official worker: the activity's own client calls end when the activity is cancelled.
-      const invocation = asyncLocalStorage.run(context, () => (client ? client.withAbortSignal(this.controller.signal, invoke) : invoke()));
+      const invocation = invokeActivity(
+        info,
+        {
+          input: task.input?.payloads,
+          headers: (task.header?.fields ?? {}) as Record<string, Payload>,
+          heartbeat: (details?: unknown) => throttle.heartbeat(details === undefined ? [] : [details]),
+          client,
+          metricMeter,
+        },
+        this.cancellation,
+        deps,
+      );
       const result = await Promise.race([invocation, this.forced]);
       clearTimeout(timeout);
       await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
@@ -185,7 +139,7 @@ export class ActivityExecution {
       }
       // Only a cancellation the server asked for is answered as "cancelled"; a local reason
       // (shutdown, timeout) is a failure, so the server retries the activity elsewhere.
-      if (this.cancelReason === 'CANCELLED' && (err instanceof CancelledFailure || this.controller.signal.aborted)) {
+      if (this.cancellation.reason === 'CANCELLED' && (err instanceof CancelledFailure || this.cancellation.aborted)) {
         outcome = 'cancelled';
         const details = err instanceof CancelledFailure ? err.details : [];
         await this.respond('respondActivityTaskCanceled', { details: { payloads: await encodeToPayloads(deps.dataConverter, ...details) ?? [] } });
@@ -205,7 +159,7 @@ export class ActivityExecution {
    */
   private failureFor(err: unknown): ApplicationFailure {
     if (err instanceof WorkerShutdownForced) return ApplicationFailure.create({ type: 'WorkerShutdown', message: err.message });
-    const reason = this.cancelReason;
+    const reason = this.cancellation.reason;
     if (reason && err instanceof CancelledFailure) {
       const message = reason === 'WORKER_SHUTDOWN' ? 'Activity cancelled: the worker is draining and its grace period ran out' : `Activity cancelled locally (${reason})`;
       return ApplicationFailure.create({ type: reason === 'WORKER_SHUTDOWN' ? 'WorkerShutdown' : 'CancelledFailure', message, cause: err });
@@ -268,13 +222,4 @@ export class ActivityExecution {
       deps.logger.error('Could not answer activity task', { method, error: err, activityId: this.task.activityId });
     }
   }
-}
-
-function unknownActivity(type: string, registered: ReadonlyMap<string, unknown>): ApplicationFailure {
-  const names = [...registered.keys()].sort();
-  return ApplicationFailure.create({
-    type: 'NotFoundError',
-    message: `Activity function ${type} is not registered on this worker; registered activities: [${names.join(', ')}]`,
-    nonRetryable: false,
-  });
 }

@@ -12,6 +12,7 @@ export const workerLimitsSchema = z
   .object({
     maxConcurrentActivityTaskExecutions: positiveInt(10_000).optional().describe('Activity tasks run at once. Default 100.'),
     maxConcurrentActivityTaskPolls: positiveInt(100).optional().describe('Concurrent activity long polls. Default 10.'),
+    maxConcurrentLocalActivityExecutions: positiveInt(10_000).optional().describe('Local activity attempts run at once (workflow side). Default 100.'),
     maxConcurrentWorkflowTaskExecutions: positiveInt(10_000).optional().describe('Workflow tasks run at once (workflow side).'),
     maxConcurrentWorkflowTaskPolls: positiveInt(100).optional().describe('Concurrent workflow long polls (workflow side).'),
     maxCachedWorkflows: z.number().int().min(0).max(100_000).optional().describe('Sticky cache size (workflow side).'),

@@ -15,6 +15,8 @@ export interface WorkerEntityOptions extends ShutdownOptions {
   activities: Record<string, ActivityFunction>;
   /** Activity tasks run at once; no poll happens without a free slot. @default 100 */
   maxConcurrentActivityTaskExecutions: number;
+  /** Local activity attempts run at once (the workflows' `proxyLocalActivities`), beside the activity slots. @default 100 */
+  maxConcurrentLocalActivityExecutions: number;
   /** Concurrent activity long polls, capped by the slots. @default 10 */
   maxConcurrentActivityTaskPolls: number;
   /** Heartbeat throttle without a heartbeat timeout. @default 30000 */
@@ -48,6 +50,7 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   identity: `${process.pid}@${hostname()}`,
   activities: {},
   maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentLocalActivityExecutions: 100,
   maxConcurrentActivityTaskPolls: 10,
   ...heartbeatThrottleDefaults,
   ...shutdownDefaults,
@@ -75,6 +78,7 @@ export const workerEntityInputSchema = z
     identity: z.string().min(1).max(1000).optional(),
     activities: z.record(z.string().min(1), z.custom<ActivityFunction>((v) => typeof v === 'function', 'must be a function')).optional(),
     maxConcurrentActivityTaskExecutions: positiveInt.optional(),
+    maxConcurrentLocalActivityExecutions: positiveInt.optional(),
     maxConcurrentActivityTaskPolls: positiveInt.optional(),
     defaultHeartbeatThrottleIntervalMs: positiveInt.optional(),
     maxHeartbeatThrottleIntervalMs: positiveInt.optional(),

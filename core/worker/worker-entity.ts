@@ -6,6 +6,8 @@ import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity
 import type { Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
 import { IllegalStateError, RuntimeError } from '../errors.js';
+import { LocalActivityExecutor } from '../local-activity/local-activity-executor.js';
+import { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
@@ -90,6 +92,8 @@ export class WorkerEntity {
   private readonly activityClient: ActivityClient;
   private readonly metricMeter: MetricMeter | undefined;
   private workflowWorker: WorkflowWorker | undefined;
+  /** Runs the local activities of this entity's workflows, with this entity's activity functions. */
+  private readonly localActivities: LocalActivityExecutor;
   private ownSandbox: WorkflowSandbox | undefined;
   private readonly logger: Logger;
   private lastError: LastError | undefined;
@@ -111,13 +115,25 @@ export class WorkerEntity {
     // As the official worker's meter: every metric of the entity carries its namespace and task queue.
     this.metricMeter = deps.metricMeter?.withTags({ namespace: deps.connection.namespace, taskQueue: options.taskQueue });
     this.activityClient = new ActivityClient({ connection: deps.connection.options, dataConverter, identity: options.identity });
+    const activities = new Map(Object.entries(options.activities));
+    this.localActivities = new LocalActivityExecutor({
+      namespace: deps.connection.namespace,
+      taskQueue: options.taskQueue,
+      activities,
+      dataConverter,
+      logger: this.logger,
+      invoke: deps.activityInvoke,
+      maxConcurrentLocalActivityExecutions: options.maxConcurrentLocalActivityExecutions,
+      client: this.activityClient,
+      metricMeter: this.metricMeter,
+    });
     this.activityWorker = new ActivityWorker({
       connection: deps.connection,
       namespace: deps.connection.namespace,
       taskQueue: options.taskQueue,
       identity: options.identity,
       workerInstanceKey: this.workerInstanceKey,
-      activities: new Map(Object.entries(options.activities)),
+      activities,
       dataConverter,
       logger: this.logger,
       client: this.activityClient,
@@ -194,6 +210,7 @@ export class WorkerEntity {
         eagerActivities: this.hasActivities
           ? { reserve: (n) => this.activityWorker.reserveEager(n), release: (n) => this.activityWorker.releaseEager(n), run: (t) => this.activityWorker.runEager(t) }
           : undefined,
+        localActivities: new LocalActivityLoop(this.localActivities),
         maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
         maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls,
         maxCachedWorkflows: options.maxCachedWorkflows,
@@ -268,6 +285,9 @@ export class WorkerEntity {
         this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
       ]);
       await shutdown();
+      // Workflow tasks waited for their local activities (or handed back at the heartbeat);
+      // what still runs for runs just evicted stops now.
+      await this.localActivities.drain(0);
       // A workflow task finishing during the drain may have been handed eager activities
       // (slots reserved before the drain began): they join the same plan.
       if (this.activityWorker.inFlight) await this.activityWorker.drain(plan);

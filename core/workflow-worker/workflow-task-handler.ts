@@ -8,6 +8,7 @@ import { WorkflowRunState, type WorkflowTaskOutcome } from '../workflow/index.js
 import type { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import type { RunCreateOptions } from '../../sandbox/protocol.js';
 import type { SinkCallHandler } from '../../sandbox/sinks.js';
+import { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
 import { requestEager, settleEager, type EagerActivitySink } from './eager-activities.js';
 import { workflowTaskDeadline } from './answer-deadline.js';
 import { historyForTask } from './history-fetcher.js';
@@ -64,6 +65,8 @@ export interface WorkflowTaskHandlerDeps {
   onTaskDone?: (report: WorkflowTaskReport) => void;
   /** The entity's activity side, for eager activity execution; absent: none requested. */
   eagerActivities?: EagerActivitySink;
+  /** Runs the local activities the workflows schedule; absent: a task never waits for any. */
+  localActivities?: LocalActivityLoop;
 }
 
 /** The sticky queue a handler names in its completions: the entity's own, or the process's shared one. */
@@ -159,6 +162,7 @@ export class WorkflowTaskHandler {
   async evict(runId: string): Promise<void> {
     this.deps.cache.delete(runId);
     this.deps.sticky?.release?.(runId);
+    this.deps.localActivities?.evict(runId);
     await this.deps.sandbox.evict(runId).catch((err: unknown) => this.deps.logger.warn('Sandbox eviction failed', { runId, error: err }));
   }
 
@@ -184,7 +188,7 @@ export class WorkflowTaskHandler {
         legacyQuery: task.query,
         messages: task.messages,
       });
-      outcome = await this.runActivations(state);
+      outcome = await this.runActivations(state, started, !task.query);
     } catch (err) {
       error = err;
       outcome = failOutcome(err);
@@ -213,7 +217,22 @@ export class WorkflowTaskHandler {
     deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error, failure });
   }
 
-  private async runActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome> {
+  private async runActivations(state: WorkflowRunState, startedAt: number, mayWait: boolean): Promise<WorkflowTaskOutcome> {
+    const { deps } = this;
+    const las = mayWait ? deps.localActivities : undefined;
+    const deadline = LocalActivityLoop.heartbeatDeadline(startedAt, state);
+    // Local activity results, each a new activation, until none holds the task (see local-activity-loop.ts).
+    for (;;) {
+      const lost = await this.runPendingActivations(state);
+      if (lost) return lost;
+      const step = await las?.next(state, deadline);
+      if (step === 'heartbeat') return takeOutcome(state, true);
+      if (step !== 'activate') return takeOutcome(state, false);
+    }
+  }
+
+  /** Runs activations until none is pending; returns an outcome only when the sandbox lost the run. */
+  private async runPendingActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome | undefined> {
     const { deps } = this;
     for (let activation = state.nextActivation(); activation; activation = state.nextActivation()) {
       const bytes = Activation.encode(activation).finish();
@@ -227,16 +246,13 @@ export class WorkflowTaskHandler {
       }
       try {
         state.applyCompletion(completion);
+        deps.localActivities?.dispatch(state);
       } catch {
         // The state has recorded the failure (nondeterminism…); takeTaskOutcome returns it.
         break;
       }
     }
-    try {
-      return state.takeTaskOutcome();
-    } catch (err) {
-      return failOutcome(err);
-    }
+    return undefined;
   }
 
   private async answer(task: Task, outcome: WorkflowTaskOutcome, state: WorkflowRunState): Promise<WorkflowTaskReport['outcome']> {
@@ -286,6 +302,14 @@ export class WorkflowTaskHandler {
       case 'none':
         return 'none';
     }
+  }
+}
+
+function takeOutcome(state: WorkflowRunState, forceNewWorkflowTask: boolean): WorkflowTaskOutcome {
+  try {
+    return state.takeTaskOutcome({ forceNewWorkflowTask });
+  } catch (err) {
+    return failOutcome(err);
   }
 }
 

@@ -10,6 +10,7 @@ import type { RunCreateOptions } from '../../sandbox/protocol.js';
 import type { SinkCallHandler } from '../../sandbox/sinks.js';
 import type { StickyMember, StickyQueue } from './sticky-queue.js';
 import type { EagerActivitySink } from './eager-activities.js';
+import type { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
 import { WorkflowRunCache } from './workflow-run-cache.js';
 import { WorkflowTaskHandler, type StickyBinding, type WorkflowTaskReport } from './workflow-task-handler.js';
 
@@ -38,6 +39,8 @@ export interface WorkflowWorkerDeps {
   onTaskDone?: (report: WorkflowTaskReport) => void;
   /** The entity's activity side, for eager activity execution. */
   eagerActivities?: EagerActivitySink;
+  /** Runs the local activities of this entity's workflows. */
+  localActivities?: LocalActivityLoop;
   onPollEnd?: (gotTask: boolean) => void;
 }
 
@@ -87,6 +90,7 @@ export class WorkflowWorker {
       serverSupportsSdkMetadata: deps.connection.systemInfo?.capabilities?.sdkMetadata ?? true,
       logger: deps.logger,
       eagerActivities: deps.eagerActivities,
+      localActivities: deps.localActivities,
       onTaskDone: (r) => {
         if (r.outcome === 'completed') this.counts.completed++;
         else if (r.outcome === 'failed') this.counts.failed++;

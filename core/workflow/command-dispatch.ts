@@ -9,10 +9,12 @@ import { startChildWorkflowCommand } from './child-workflow-commands.js';
 import { annotationsOf } from './command-annotations.js';
 import { NondeterminismError, UnsupportedCommandError } from './errors.js';
 import { CoreFlag } from './internal-flags.js';
+import { localActivityKey } from './local-activity-events.js';
 import { ActivityMachine } from './machines/activity-machine.js';
 import { CancelExternalMachine } from './machines/cancel-external-machine.js';
 import { ChildWorkflowMachine } from './machines/child-workflow-machine.js';
-import type { CommandMachine, MachineContext } from './machines/command-machine.js';
+import type { CommandMachine } from './machines/command-machine.js';
+import { LocalActivityMachine, type LocalActivityContext } from './machines/local-activity-machine.js';
 import { modifyPropertiesCommand, ModifyPropertiesMachine } from './machines/modify-properties-machine.js';
 import { SignalExternalMachine } from './machines/signal-external-machine.js';
 import { upsertSearchAttributesCommand, UpsertSearchAttributesMachine } from './machines/upsert-search-attributes-machine.js';
@@ -33,7 +35,7 @@ const VersioningIntent = proto.coresdk.common.VersioningIntent;
 const TaskQueueKind = proto.temporal.api.enums.v1.TaskQueueKind;
 
 /** What the dispatcher needs from the run, beyond what machines get. */
-export interface DispatchContext extends MachineContext {
+export interface DispatchContext extends LocalActivityContext {
   /** Registers a new machine and queues its first API command (with the lang command's metadata). */
   addMachine(machine: CommandMachine, command: ICommand, source?: IWorkflowCommand): void;
   /** Machines by lang sequence number, per kind: `timer:1`, `activity:3`. */
@@ -50,7 +52,7 @@ export interface DispatchContext extends MachineContext {
   /** Values a continue-as-new inherits when the code leaves them empty. */
   /** The run's Workflow Updates, which UpdateResponse commands answer. */
   readonly updates: UpdateProtocol;
-  readonly startedInfo: { memo?: proto.temporal.api.common.v1.IMemo | null; retryPolicy?: proto.temporal.api.common.v1.IRetryPolicy | null; searchAttributes?: proto.temporal.api.common.v1.ISearchAttributes | null };
+  readonly startedInfo: { memo?: proto.temporal.api.common.v1.IMemo | null; retryPolicy?: proto.temporal.api.common.v1.IRetryPolicy | null; searchAttributes?: proto.temporal.api.common.v1.ISearchAttributes | null; workflowTaskTimeout?: proto.google.protobuf.IDuration | null };
 }
 
 type Handler = (command: IWorkflowCommand, ctx: DispatchContext) => void;
@@ -84,6 +86,16 @@ const handlers: Partial<Record<Variant, Handler>> = {
     const activity = lookup(ctx, `activity:${c.requestCancelActivity!.seq}`, 'RequestCancelActivity');
     if (!(activity instanceof ActivityMachine)) throw wrongKind('RequestCancelActivity', activity);
     activity.cancel(ctx);
+  },
+  scheduleLocalActivity(c, ctx) {
+    const machine = new LocalActivityMachine(c.scheduleLocalActivity!, ctx.replaying, ctx.currentTime, c.userMetadata);
+    ctx.bySeq.set(localActivityKey(machine.seq), machine);
+    machine.schedule(ctx);
+  },
+  requestCancelLocalActivity(c, ctx) {
+    const la = lookup(ctx, localActivityKey(c.requestCancelLocalActivity!.seq ?? 0), 'RequestCancelLocalActivity');
+    if (!(la instanceof LocalActivityMachine)) throw wrongKind('RequestCancelLocalActivity', la);
+    la.cancel(ctx);
   },
   setPatchMarker(c, ctx) {
     setPatchMarker(c, ctx);
@@ -163,6 +175,8 @@ export function dispatchCommand(command: IWorkflowCommand, ctx: DispatchContext)
   const handler = handlers[variant];
   if (!handler) throw new UnsupportedCommandError(variant);
   handler(command, ctx);
+  // Local activities still running cannot matter once the run ends.
+  if (isTerminal(command)) ctx.localActivities.indicateTerminating();
 }
 
 /** Works for decoded messages (`variant` getter) and plain objects alike. */

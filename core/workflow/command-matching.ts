@@ -7,6 +7,7 @@
 import { NondeterminismError } from './errors.js';
 import { describeEvent, patchMarkerOf } from './history-events.js';
 import { CoreFlag, type InternalFlags } from './internal-flags.js';
+import { localActivityMarkerOf } from './local-activity-marker.js';
 import { decodePatchMarker } from './patch-marker.js';
 import {
   CommandType,
@@ -60,7 +61,9 @@ export function describeCommand(command: ICommand): string {
     detail = `message '${c.protocolMessageCommandAttributes.messageId}'`;
   } else if (c.recordMarkerCommandAttributes) {
     const patch = decodePatchMarker(c.recordMarkerCommandAttributes.details ?? {});
-    detail = `marker '${c.recordMarkerCommandAttributes.markerName}'${patch ? `, patch '${patch.patchId}'` : ''}`;
+    const la = localActivityMarkerOf({ eventType: EventType.EVENT_TYPE_MARKER_RECORDED, markerRecordedEventAttributes: c.recordMarkerCommandAttributes })?.data;
+    const what = patch ? `, patch '${patch.patchId}'` : la ? `, local activity ${la.seq}, type '${la.activityType}'` : '';
+    detail = `marker '${c.recordMarkerCommandAttributes.markerName}'${what}`;
   } else if (c.startChildWorkflowExecutionCommandAttributes) {
     const a = c.startChildWorkflowExecutionCommandAttributes;
     detail = `workflow id '${a.workflowId}', type '${a.workflowType?.name}'`;

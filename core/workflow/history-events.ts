@@ -2,6 +2,7 @@
  * What this layer needs to know about a history event: is it the record of a command, which
  * command started it, does it end the run, and how to name it in an error message.
  */
+import { localActivityMarkerOf } from './local-activity-marker.js';
 import { decodePatchMarker, PATCH_MARKER_NAME } from './patch-marker.js';
 import { EventType, eventIdOf, eventTypeName, eventTypeOf, toNumber, type IHistoryEvent, type Int64Like } from './proto-types.js';
 
@@ -134,6 +135,8 @@ function eventDetail(e: IHistoryEvent): string {
   if (e.markerRecordedEventAttributes) {
     const patch = patchMarkerOf(e);
     const name = `marker '${e.markerRecordedEventAttributes.markerName}'`;
+    const la = localActivityMarkerOf(e)?.data;
+    if (la) return `${name}, local activity ${la.seq}, type '${la.activityType}'`;
     return patch ? `${name}, patch '${patch.patchId}'${patch.deprecated ? ' (deprecated)' : ''}` : name;
   }
   const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta ?? e.workflowExecutionUpdateCompletedEventAttributes?.meta;

@@ -11,7 +11,10 @@ import { HistoryError, NondeterminismError } from './errors.js';
 import { HistoryBuffer } from './history-buffer.js';
 import { describeEvent, initiatingEventId, isCommandEvent, isFinalExecutionEvent, isNotActedOn, patchMarkerOf } from './history-events.js';
 import type { InternalFlags } from './internal-flags.js';
+import { localActivitiesOnNewTask, readLocalActivityMarkersAhead, resolveLocalActivity, takeLocalActivityMarker } from './local-activity-events.js';
 import type { CommandMachine } from './machines/command-machine.js';
+import { LocalActivityBook } from './machines/local-activity-book.js';
+import type { LocalActivityResolution } from './machines/local-activity-machine.js';
 import { PatchMachine } from './machines/patch-machine.js';
 import { WorkflowTaskMachine } from './machines/workflow-task-machine.js';
 import { CHANGE_VERSION_SEARCH_ATTRIBUTE } from './patch-marker.js';
@@ -56,6 +59,7 @@ export class WorkflowMachines {
   private readonly bySeq = new Map<string, CommandMachine>();
   private readonly patches = new Map<string, { commandCreated: boolean }>();
   private readonly upsertedSearchAttributes: DispatchContext['upsertedSearchAttributes'] = {};
+  readonly localActivities = new LocalActivityBook();
   private startedInfo: DispatchContext['startedInfo'] = {};
   /** Commands of the last completed task still waiting for their events (see checkAllRecorded). */
   private awaitingRecords: Set<QueuedCommand> | undefined;
@@ -82,6 +86,11 @@ export class WorkflowMachines {
     return this.opts.flags;
   }
 
+  /** The run's workflow task timeout, from WorkflowExecutionStarted. */
+  get workflowTaskTimeout(): DispatchContext['startedInfo']['workflowTaskTimeout'] {
+    return this.startedInfo.workflowTaskTimeout;
+  }
+
   /** New events from the server; `previousStartedEventId` as in PollWorkflowTaskQueueResponse. */
   addHistory(events: readonly IHistoryEvent[], previousStartedEventId: number): void {
     this.history.append(events.filter((e) => eventIdOf(e) > this.lastProcessedEventId));
@@ -99,6 +108,11 @@ export class WorkflowMachines {
 
   pushJob(job: IWorkflowActivationJob): void {
     this.jobs.push(job);
+  }
+
+  /** A local activity's result from the executor: a ResolveActivity job and its marker command. */
+  resolveLocalActivity(resolution: LocalActivityResolution): void {
+    resolveLocalActivity(resolution, this.dispatchContext());
   }
 
   /** The poll response's protocol messages (update requests), delivered as history is applied. */
@@ -195,6 +209,7 @@ export class WorkflowMachines {
       if (!this.patches.has(patch.patchId)) this.patches.set(patch.patchId, { commandCreated: false });
       this.jobs.push({ notifyHasPatch: { patchId: patch.patchId } });
     }
+    readLocalActivityMarkersAhead(this.history.peek(), this.dispatchContext());
   }
 
   /** Returns true when the following event must be skipped too. */
@@ -229,7 +244,7 @@ export class WorkflowMachines {
     switch (eventTypeOf(event)) {
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: {
         const a = event.workflowExecutionStartedEventAttributes;
-        this.startedInfo = { memo: a?.memo, retryPolicy: a?.retryPolicy, searchAttributes: a?.searchAttributes };
+        this.startedInfo = { memo: a?.memo, retryPolicy: a?.retryPolicy, searchAttributes: a?.searchAttributes, workflowTaskTimeout: a?.workflowTaskTimeout };
         // Gives queries that arrive before the first task a workflow time.
         if (event.eventTime) this.advanceTime(event.eventTime);
         this.jobs.push(initializeWorkflowJob(event, this.opts.workflowId));
@@ -242,6 +257,7 @@ export class WorkflowMachines {
             taskStarted: (startedEventId, time) => {
               this.currentStartedEventId = startedEventId;
               this.advanceTime(time);
+              if (!this.replaying) localActivitiesOnNewTask(this.dispatchContext());
             },
             runReset: (newRunId) => this.jobs.push(updateRandomSeedJob(newRunId)),
           }),
@@ -273,6 +289,8 @@ export class WorkflowMachines {
   }
 
   private handleCommandEvent(event: IHistoryEvent, next: IHistoryEvent | undefined): boolean {
+    // On replay a local activity's marker stands for no command of ours: its machine takes it.
+    if (takeLocalActivityMarker(event, this.dispatchContext())) return false;
     const patch = patchMarkerOf(event);
     for (;;) {
       const front = this.queue[0];
@@ -347,6 +365,9 @@ export class WorkflowMachines {
       patches: this.patches,
       startedInfo: this.startedInfo,
       updates: this.updates,
+      localActivities: this.localActivities,
+      currentTime: this.currentTime,
+      advanceTime: (time) => this.advanceTime(time),
     };
   }
 }

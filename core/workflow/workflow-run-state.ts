@@ -12,7 +12,10 @@ import { CoreFlag, InternalFlags } from './internal-flags.js';
 import { LEGACY_QUERY_ID, queryJob, toLegacyQueryResponse, toWorkflowQueryResult, type LegacyQueryResponse } from './queries.js';
 import { toNumber, type ICommand, type IFailure, type IHistoryEvent, type Int64Like, type IWorkflowActivationCompletion, type IWorkflowCommand, type IWorkflowQuery, type IWorkflowQueryResult, type IWorkflowTaskCompletedMetadata } from './proto-types.js';
 import type { IProtocolMessage } from './update-messages.js';
+import type { LocalActivityRequests } from './machines/local-activity-book.js';
+import type { LocalActivityResolution } from './machines/local-activity-machine.js';
 import { WorkflowMachines } from './workflow-machines.js';
+import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 
 const Activation = proto.coresdk.workflow_activation.WorkflowActivation;
 const FailedCause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
@@ -166,8 +169,37 @@ export class WorkflowRunState {
     });
   }
 
-  /** Call once nextActivation() returned undefined: what to send for this workflow task. */
-  takeTaskOutcome(): WorkflowTaskOutcome {
+  /** What the run asks of the local activity executor since the last call: start, cancel. */
+  takeLocalActivityRequests(): LocalActivityRequests {
+    return this.machines.localActivities.takeRequests();
+  }
+
+  /**
+   * True when the task must not be answered yet: no activation is pending, but local activities
+   * are, whose results will make the next one (see core/local-activity/local-activity-loop.ts).
+   */
+  get awaitsLocalActivities(): boolean {
+    return this.taskInProgress && !this.failure && !this.outstanding && !this.machines.hasPendingJobs() && this.machines.localActivities.outstanding > 0;
+  }
+
+  /** A local activity's result: the next activation resolves it. Throws as applyCompletion does. */
+  resolveLocalActivity(resolution: LocalActivityResolution): void {
+    this.assertUsable();
+    if (!this.taskInProgress) throw new IllegalStateError(`Run ${this.runId} has no workflow task in progress to resolve a local activity in.`);
+    this.guard(() => this.machines.resolveLocalActivity(resolution));
+  }
+
+  /** The workflow task timeout the run was started with (the server's default: 10 s). */
+  get workflowTaskTimeoutMs(): number {
+    return optionalTsToMs(this.machines.workflowTaskTimeout) || 10_000;
+  }
+
+  /**
+   * Call once nextActivation() returned undefined: what to send for this workflow task.
+   * `forceNewWorkflowTask` answers a task early while local activities still run (the workflow
+   * task heartbeat): the server starts a new task at once, in which they go on.
+   */
+  takeTaskOutcome(opts: { forceNewWorkflowTask?: boolean } = {}): WorkflowTaskOutcome {
     this.assertUsable();
     if (this.outstanding) throw new IllegalStateError(`Run ${this.runId} still awaits the completion of its last activation.`);
     if (!this.taskInProgress) throw new IllegalStateError(`Run ${this.runId} has no workflow task in progress.`);
@@ -195,7 +227,7 @@ export class WorkflowRunState {
       messages: shouldRespond ? messages : [],
       queryResults: results,
       sdkMetadata: this.flags.takeMetadataForCompletion(),
-      forceCreateNewWorkflowTask: false,
+      forceCreateNewWorkflowTask: opts.forceNewWorkflowTask ?? false,
     };
   }
 
