@@ -1,14 +1,13 @@
 import type { Info } from '@temporalio/activity';
 import { CancelledFailure, ensureApplicationFailure, MetricMeterWithComposedTags, type MetricMeter, type Payload } from '@temporalio/common';
 import { encodeErrorToFailure, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import type { ActivityClient } from '../activity/activity-client.js';
 import { activityInfoFromTask } from '../activity/activity-info.js';
 import { ActivityCancellation, invokeActivity, type ActivityInvocationDeps } from '../activity/activity-invocation.js';
 import type { Slots } from '../slots.js';
 import type { LocalActivityResolution, LocalActivityResult } from '../workflow/machines/local-activity-machine.js';
-import { int64 } from '../workflow/proto-types.js';
+import { durationMs, int64, type Int64Like } from '../workflow/proto-types.js';
 import { localRetryPolicy, msToDuration, retryDelayMs, retryPolicyProto, type LocalRetryPolicy } from './retry-policy.js';
 
 type IScheduleLocalActivity = proto.coresdk.workflow_commands.IScheduleLocalActivity;
@@ -72,12 +71,12 @@ export class LocalActivityRun {
     const s = task.schedule;
     this.attempt = Math.max(1, s.attempt ?? 1);
     this.policy = localRetryPolicy(s.retryPolicy);
-    this.thresholdMs = optionalTsToMs(s.localRetryThreshold) || DEFAULT_LOCAL_RETRY_THRESHOLD_MS;
-    this.scheduleToCloseMs = positive(optionalTsToMs(s.scheduleToCloseTimeout));
+    this.thresholdMs = durationMs(s.localRetryThreshold) || DEFAULT_LOCAL_RETRY_THRESHOLD_MS;
+    this.scheduleToCloseMs = positive(durationMs(s.scheduleToCloseTimeout));
     // Both clamped to schedule-to-close, as the official core does.
-    this.startToCloseMs = clamp(positive(optionalTsToMs(s.startToCloseTimeout)), this.scheduleToCloseMs);
-    this.scheduleToStartMs = clamp(positive(optionalTsToMs(s.scheduleToStartTimeout)), this.scheduleToCloseMs);
-    this.originalScheduleMs = s.originalScheduleTime ? optionalTsToMs(s.originalScheduleTime)! : this.scheduledAtMs;
+    this.startToCloseMs = clamp(positive(durationMs(s.startToCloseTimeout)), this.scheduleToCloseMs);
+    this.scheduleToStartMs = clamp(positive(durationMs(s.scheduleToStartTimeout)), this.scheduleToCloseMs);
+    this.originalScheduleMs = s.originalScheduleTime ? durationMs(s.originalScheduleTime as { seconds?: Int64Like; nanos?: number | null })! : this.scheduledAtMs;
   }
 
   get seq(): number {
@@ -260,7 +259,10 @@ export class LocalActivityRun {
   private async info(): Promise<Info> {
     const { task, deps } = this;
     const s = task.schedule;
-    const scheduled = msToTimestamp(this.scheduledAtMs);
+    // Through the protobuf classes: the Info conversions expect Long seconds, not plain numbers.
+    const { Timestamp, Duration } = proto.google.protobuf;
+    const scheduled = Timestamp.fromObject(msToTimestamp(this.scheduledAtMs));
+    const duration = (ms: number | undefined) => (ms === undefined ? undefined : Duration.fromObject(msToDuration(ms)));
     const info = await activityInfoFromTask(
       {
         taskToken: deps.taskToken(),
@@ -272,10 +274,10 @@ export class LocalActivityRun {
         workflowNamespace: deps.namespace,
         scheduledTime: scheduled,
         currentAttemptScheduledTime: scheduled,
-        scheduleToCloseTimeout: this.scheduleToCloseMs === undefined ? undefined : msToDuration(this.scheduleToCloseMs),
+        scheduleToCloseTimeout: duration(this.scheduleToCloseMs),
         // The official core reports schedule-to-close as start-to-close when only that one is set.
-        startToCloseTimeout: msToDuration(this.startToCloseMs ?? this.scheduleToCloseMs ?? 0),
-        retryPolicy: retryPolicyProto(this.policy),
+        startToCloseTimeout: duration(this.startToCloseMs ?? this.scheduleToCloseMs ?? 0),
+        retryPolicy: proto.temporal.api.common.v1.RetryPolicy.fromObject(retryPolicyProto(this.policy)),
       },
       { namespace: deps.namespace, taskQueue: deps.taskQueue, dataConverter: deps.dataConverter },
     );

@@ -3,9 +3,8 @@
  * activities; nobody else retries local ones). Same defaults and arithmetic as the official core,
  * so both workers wait the same backoffs and record the same attempts in their markers.
  */
-import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import type proto from '@temporalio/proto';
-import { int64 } from '../workflow/proto-types.js';
+import { durationMs, int64 } from '../workflow/proto-types.js';
 
 type IRetryPolicy = proto.temporal.api.common.v1.IRetryPolicy;
 type IFailure = proto.temporal.api.failure.v1.IFailure;
@@ -69,6 +68,6 @@ export function msToDuration(ms: number): proto.google.protobuf.IDuration {
 }
 
 function positiveMs(d: proto.google.protobuf.IDuration | null | undefined): number | undefined {
-  const ms = d ? optionalTsToMs(d) : undefined;
+  const ms = durationMs(d as Parameters<typeof durationMs>[0]);
   return ms !== undefined && ms > 0 ? ms : undefined;
 }

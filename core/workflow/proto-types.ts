@@ -86,3 +86,9 @@ export type Int64 = NonNullable<IHistoryEvent['eventId']>;
 export function int64(value: number): Int64 {
   return value as unknown as Int64;
 }
+
+/** A Duration or Timestamp in milliseconds, whatever form its int64 seconds took; undefined when absent. */
+export function durationMs(d: { seconds?: Int64Like; nanos?: number | null } | null | undefined): number | undefined {
+  if (!d) return undefined;
+  return toNumber(d.seconds) * 1000 + (d.nanos ?? 0) / 1e6;
+}

@@ -10,12 +10,11 @@ import { isTerminal } from './command-dispatch.js';
 import { NondeterminismError } from './errors.js';
 import { CoreFlag, InternalFlags } from './internal-flags.js';
 import { LEGACY_QUERY_ID, queryJob, toLegacyQueryResponse, toWorkflowQueryResult, type LegacyQueryResponse } from './queries.js';
-import { toNumber, type ICommand, type IFailure, type IHistoryEvent, type Int64Like, type IWorkflowActivationCompletion, type IWorkflowCommand, type IWorkflowQuery, type IWorkflowQueryResult, type IWorkflowTaskCompletedMetadata } from './proto-types.js';
+import { durationMs, toNumber, type ICommand, type IFailure, type IHistoryEvent, type Int64Like, type IWorkflowActivationCompletion, type IWorkflowCommand, type IWorkflowQuery, type IWorkflowQueryResult, type IWorkflowTaskCompletedMetadata } from './proto-types.js';
 import type { IProtocolMessage } from './update-messages.js';
 import type { LocalActivityRequests } from './machines/local-activity-book.js';
 import type { LocalActivityResolution } from './machines/local-activity-machine.js';
 import { WorkflowMachines } from './workflow-machines.js';
-import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 
 const Activation = proto.coresdk.workflow_activation.WorkflowActivation;
 const FailedCause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
@@ -191,7 +190,7 @@ export class WorkflowRunState {
 
   /** The workflow task timeout the run was started with (the server's default: 10 s). */
   get workflowTaskTimeoutMs(): number {
-    return optionalTsToMs(this.machines.workflowTaskTimeout) || 10_000;
+    return durationMs(this.machines.workflowTaskTimeout as Parameters<typeof durationMs>[0]) || 10_000;
   }
 
   /**
