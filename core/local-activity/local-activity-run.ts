@@ -185,6 +185,8 @@ export class LocalActivityRun {
       if (this.state === 'running' && this.current === attempt) this.finish({ kind: 'cancelled', failure }, runtimeMs);
       return;
     }
+    // Logged as the official worker logs every failed attempt; the workflow only hears of the last.
+    deps.logger.warn('Activity failed', { isLocal: true, activityType: task.schedule.activityType, attempt: this.attempt, workflowId: task.workflowId, runId: task.runId, error });
     const failure = await encodeErrorToFailure(deps.dataConverter, ensureApplicationFailure(error));
     if (this.state === 'running' && this.current === attempt) this.failed(failure, failure.timeoutFailureInfo ? 'timedOut' : 'failed', runtimeMs);
   }

@@ -201,4 +201,23 @@ describe('local activities, ours against the official worker (real server)', () 
     expect(executions.get(ours.workflowId)).toBe(2);
     expect(executions.get(official.workflowId)).toBe(2);
   });
+
+  it('a draining entity lets a running local activity finish and answers its workflow task (ours only)', async () => {
+    // The official worker's default shutdownGraceTime is 0: it cancels at once, so there is nothing to compare.
+    const queue = uniqueTaskQueue('la-drain');
+    const entity = new WorkerEntity({ taskQueue: queue, workflowsPath, activities: localActivities }, { connection: server.connection, sandbox, logger: silentLogger });
+    await entity.start();
+    try {
+      const handle = await server.client.workflow.start('laLongRunning', { taskQueue: queue, workflowId: `${queue}-drain`, args: [1500] });
+      await waitFor(() => executions.get(handle.workflowId) === 1, 10_000, 'the local activity to start');
+      await entity.drain({ graceMs: 10_000 });
+      expect(await handle.result()).toBe(1500);
+      const history = await handle.fetchHistory();
+      expect(eventTypes(history)).toContain(EventType.EVENT_TYPE_MARKER_RECORDED);
+      expect(eventTypes(history)).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+      expect(executions.get(handle.workflowId)).toBe(1);
+    } finally {
+      await entity.close();
+    }
+  });
 });
