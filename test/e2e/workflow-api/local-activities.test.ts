@@ -168,8 +168,9 @@ describe('local activities, ours against the official worker (real server)', () 
   });
 
   it('a local activity longer than the workflow task timeout heartbeats the task instead of timing it out', async () => {
-    const { ours } = await differential('laLongRunning', [2500], { start: { workflowTaskTimeout: '2s' } });
-    expect(ours.result).toBe(2500);
+    // 3 s: the heartbeat comes at 2.4 s, the next one would at 4.8 s; margins wide enough for a busy machine.
+    const { ours } = await differential('laLongRunning', [3500], { start: { workflowTaskTimeout: '3s' } });
+    expect(ours.result).toBe(3500);
     expect(heartbeats(ours.history)).toBe(1);
     expect(executions.get(ours.workflowId)).toBe(1);
   });
@@ -188,7 +189,7 @@ describe('local activities, ours against the official worker (real server)', () 
       await h.cancel();
     };
     const results = await Promise.all(
-      ['TRY_CANCEL', 'WAIT_CANCELLATION_COMPLETED', 'ABANDON'].map((t) => differential('laCancelledWithWorkflow', [t], { start: { workflowTaskTimeout: '2s' }, during: cancelWhenRunning })),
+      ['TRY_CANCEL', 'WAIT_CANCELLATION_COMPLETED', 'ABANDON'].map((t) => differential('laCancelledWithWorkflow', [t], { start: { workflowTaskTimeout: '3s' }, during: cancelWhenRunning })),
     );
     for (const { ours } of results) expect(ours.result).toMatchObject({ name: 'ActivityFailure', message: 'Local Activity cancelled', activityFailure: true });
     // WAIT_CANCELLATION_COMPLETED waits for the activity's own CancelledFailure.
