@@ -6,7 +6,7 @@
  */
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { Replayer } from '../../../core/replay/index.js';
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import { executions, localActivities, running } from '../../fixtures/workflows/workflow-api/local-activities-activities.js';
-import { startOfficialWorker } from '../../helpers/official-worker.js';
+import { officialBundle as bundleFor, startOfficialWorker } from '../../helpers/official-worker.js';
 import { silentLogger } from '../../helpers/runtime.js';
 import { uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
 import { shapeOf } from '../replay/history-shape.js';
@@ -49,7 +49,7 @@ beforeAll(async () => {
   ]);
   await Promise.all(entities.map((e) => e.start()));
   [officialBundle, replayer] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+    bundleFor(workflowsPath),
     Replayer.create({ workflowsPath, sandbox }),
   ]);
 });
