@@ -85,7 +85,7 @@ export class LocalActivityMachine extends CommandMachine {
     super();
     // The first attempt's schedule time stays with all attempts, including those after a timer.
     this.attrs = { ...attrs, originalScheduleTime: attrs.originalScheduleTime ?? msToTimestamp(nowMs) };
-    // The official core defaults a missing type to WAIT_CANCELLATION_COMPLETED, as lang should send.
+    // Unset is proto3's zero, TRY_CANCEL, as the official core reads it.
     this.cancellationType = attrs.cancellationType ?? CancellationType.TRY_CANCEL;
     this.replayingWhenInvoked = replaying;
     this.state = replaying ? 'waitingMarker' : 'requestSent';
