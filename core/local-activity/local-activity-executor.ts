@@ -5,6 +5,9 @@ import { Slots } from '../slots.js';
 import type { LocalActivityResolution } from '../workflow/machines/local-activity-machine.js';
 import { LocalActivityRun, type LocalActivityTask } from './local-activity-run.js';
 
+/** How long stopped local activity functions get to return during a drain. */
+const STOP_GRACE_MS = 3_000;
+
 export interface LocalActivityExecutorDeps extends ActivityInvocationDeps {
   namespace: string;
   taskQueue: string;
@@ -25,6 +28,8 @@ export interface LocalActivityExecutorDeps extends ActivityInvocationDeps {
 export class LocalActivityExecutor {
   readonly slots: Slots;
   private readonly runs = new Map<string, LocalActivityRun>();
+  /** Runs ended without a report whose function may still be returning, for drain. */
+  private readonly stopped = new Set<LocalActivityRun>();
   private tokens = 0;
 
   constructor(private readonly deps: LocalActivityExecutorDeps) {
@@ -65,22 +70,33 @@ export class LocalActivityExecutor {
   stopRun(runId: string, reason: 'CANCELLED' | 'WORKER_SHUTDOWN' = 'CANCELLED'): void {
     for (const [key, run] of this.runs) {
       if (!key.startsWith(`${runId}:`)) continue;
-      run.stop(reason);
+      this.stop(run, reason);
       this.forget(key, run);
     }
   }
 
   /**
    * Lets local activities still running finish within `graceMs` (their workflow tasks wait for
-   * them), then stops the rest with reason WORKER_SHUTDOWN; resolves when no function still runs.
+   * them), then stops the rest with reason WORKER_SHUTDOWN, and gives stopped functions
+   * {@link STOP_GRACE_MS} to return (a function that ignores its cancellation is left behind, logged).
    */
   async drain(graceMs: number): Promise<void> {
     const deadline = performance.now() + graceMs;
     while (this.runs.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - performance.now()))));
-    const left = [...this.runs.values()];
-    for (const run of left) run.stop('WORKER_SHUTDOWN');
+    for (const run of this.runs.values()) this.stop(run, 'WORKER_SHUTDOWN');
     this.runs.clear();
-    await Promise.all(left.map((r) => r.idle()));
+    let timer: NodeJS.Timeout | undefined;
+    const idle = Promise.all([...this.stopped].map((r) => r.idle())).then(() => true);
+    const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS)));
+    const settled = await Promise.race([idle, late]);
+    clearTimeout(timer);
+    if (!settled) this.deps.logger.warn('Local activity functions still running after their cancellation', { count: [...this.stopped].filter((r) => !r.isIdle).length });
+  }
+
+  private stop(run: LocalActivityRun, reason: 'CANCELLED' | 'WORKER_SHUTDOWN'): void {
+    run.stop(reason);
+    this.stopped.add(run);
+    void run.idle().then(() => this.stopped.delete(run));
   }
 
   private forget(key: string, run: LocalActivityRun): void {

@@ -87,6 +87,10 @@ export class LocalActivityRun {
     return this.state === 'done';
   }
 
+  get isIdle(): boolean {
+    return this.invocations.size === 0;
+  }
+
   /** Settles once no attempt's function is still running. */
   async idle(): Promise<void> {
     while (this.invocations.size) await Promise.allSettled([...this.invocations]);
