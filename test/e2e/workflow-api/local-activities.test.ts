@@ -7,6 +7,7 @@
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ const EventType = proto.temporal.api.enums.v1.EventType;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workflowsPath = path.resolve(here, '../../fixtures/workflows/workflow-api/local-activities.ts');
+const changedWorkflowsPath = path.resolve(here, '../../fixtures/workflows/workflow-api/local-activities-changed.ts');
 
 const server = useServer();
 /** Two pairs of workers: with the sticky cache (as deployed), and without (every task replays). */
@@ -219,6 +221,27 @@ describe('local activities, ours against the official worker (real server)', () 
       expect(executions.get(handle.workflowId)).toBe(1);
     } finally {
       await entity.close();
+    }
+  });
+
+  it('replaying against changed code: a marker the code no longer asks for, and one it asks for anew, are nondeterminism on both replayers', async () => {
+    const [simpleRun, severalRun, bundle, changed] = await Promise.all([
+      runOn(server.client, side.ours.queue, 'laSimple', ['changed']),
+      runOn(server.client, side.ours.queue, 'laSequenceAndParallel', ['changed']),
+      bundleFor(changedWorkflowsPath),
+      Replayer.create({ workflowsPath: changedWorkflowsPath, sandbox }),
+    ]);
+    const [simple, several] = [simpleRun.history, severalRun.history];
+    try {
+      for (const history of [simple, several]) {
+        await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history)).rejects.toThrow(DeterminismViolationError);
+      }
+      const noLongerAsked = await changed.replay(simple);
+      expect(noLongerAsked.ok ? 'ok' : `${noLongerAsked.error.code}: ${noLongerAsked.error.message}`).toMatch(/^WORKFLOW_NONDETERMINISM: .*local activity 1 \(type 'greet'\), but the workflow code did not schedule it/);
+      const askedAnew = await changed.replay(several);
+      expect(askedAnew.ok ? 'ok' : `${askedAnew.error.code}: ${askedAnew.error.message}`).toMatch(/^WORKFLOW_NONDETERMINISM: .*WorkflowExecutionCompleted/);
+    } finally {
+      await changed.close();
     }
   });
 });
