@@ -59,21 +59,29 @@ export class LocalActivityLoop {
    */
   async next(state: WorkflowRunState, deadlineMs: number): Promise<LocalActivityStep> {
     for (;;) {
-      const inbox = this.inboxes.get(state.runId);
-      if (inbox?.arrived.length) {
-        const arrived = inbox.arrived.splice(0);
-        try {
-          for (const r of arrived) state.resolveLocalActivity(r);
-        } catch {
-          return 'answer'; // the state holds the failure (nondeterminism...); takeTaskOutcome returns it
-        }
-        return 'activate';
-      }
+      const applied = this.applyArrived(state);
+      if (applied !== 'none') return applied === 'failed' ? 'answer' : 'activate';
       if (!state.awaitsLocalActivities) return 'answer';
       const left = deadlineMs - performance.now();
       if (left <= 0) return 'heartbeat';
       await this.waitForArrival(this.inboxOf(state.runId), left);
     }
+  }
+
+  /**
+   * Applies the results that arrived since the last look. At the start of a task this puts the
+   * results that came between tasks into its first activation, beside the jobs of its new events,
+   * as the official core does (and as a replay, reading the markers ahead, will).
+   */
+  applyArrived(state: WorkflowRunState): 'none' | 'applied' | 'failed' {
+    const arrived = this.inboxes.get(state.runId)?.arrived.splice(0) ?? [];
+    if (!arrived.length) return 'none';
+    try {
+      for (const r of arrived) state.resolveLocalActivity(r);
+    } catch {
+      return 'failed'; // the state holds the failure (nondeterminism...); takeTaskOutcome returns it
+    }
+    return 'applied';
   }
 
   /** The run left the cache: its local activities stop and their results are dropped. */

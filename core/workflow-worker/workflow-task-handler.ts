@@ -222,6 +222,7 @@ export class WorkflowTaskHandler {
     const las = mayWait ? deps.localActivities : undefined;
     const deadline = LocalActivityLoop.heartbeatDeadline(startedAt, state);
     // Local activity results, each a new activation, until none holds the task (see local-activity-loop.ts).
+    las?.applyArrived(state);
     for (;;) {
       const lost = await this.runPendingActivations(state);
       if (lost) return lost;
