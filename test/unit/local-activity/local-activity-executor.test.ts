@@ -33,6 +33,11 @@ describe('local retry policy (the official core defaults and arithmetic)', () =>
   });
 });
 
+/** Polls until `cond` holds: the functions start asynchronously (Info, slots, argument decoding). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
 function executor(activities: Record<string, (...args: never[]) => unknown>, slots = 10) {
   return new LocalActivityExecutor({
     namespace: 'default',
@@ -85,14 +90,27 @@ describe('local activity executor', () => {
   });
 
   it('a cancel reaches a running function as CancelledFailure; one in backoff resolves at once', async () => {
-    const ex = executor({ wait: () => Context.current().cancelled, flaky: () => { throw ApplicationFailure.retryable('no'); } });
+    let started = false;
+    let failures = 0;
+    const ex = executor({
+      wait: () => {
+        started = true;
+        return Context.current().cancelled;
+      },
+      flaky: () => {
+        failures++;
+        throw ApplicationFailure.retryable('no');
+      },
+    });
     const running = run(ex, { seq: 1, activityType: 'wait', startToCloseTimeout: ms(5000) });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => started);
     expect(ex.cancel('run', 1)).toBeUndefined();
     expect((await running).result).toMatchObject({ kind: 'cancelled', failure: { message: 'CANCELLED', canceledFailureInfo: {} } });
     let resolved = false;
     void run(ex, { seq: 2, activityType: 'flaky', startToCloseTimeout: ms(5000), retryPolicy: { initialInterval: ms(10_000) } }).then(() => (resolved = true));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => failures === 1);
+    // Encoding the failure and starting the backoff take only microtasks: one more turn covers them.
+    await new Promise((r) => setTimeout(r, 0));
     expect(ex.cancel('run', 2)).toMatchObject({ seq: 2, result: { kind: 'cancelled' } });
     expect(ex.inFlight).toBe(0);
     expect(resolved).toBe(false);
@@ -100,10 +118,20 @@ describe('local activity executor', () => {
 
   it('stopping a run cancels its functions and reports nothing', async () => {
     let reason: string | undefined;
-    const ex = executor({ wait: async () => { try { await Context.current().cancelled; } catch (e) { reason = (e as Error).message; } } });
+    let started = false;
+    const ex = executor({
+      wait: async () => {
+        started = true;
+        try {
+          await Context.current().cancelled;
+        } catch (e) {
+          reason = (e as Error).message;
+        }
+      },
+    });
     let reported = false;
     ex.start({ runId: 'r1', workflowId: 'w', workflowType: 't', schedule: { seq: 1, activityId: '1', activityType: 'wait', startToCloseTimeout: ms(5000) } }, () => (reported = true));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => started);
     ex.stopRun('r1');
     await ex.drain(0);
     expect(reason).toBe('CANCELLED');
