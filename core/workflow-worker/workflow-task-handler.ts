@@ -171,6 +171,17 @@ export class WorkflowTaskHandler {
     for (const id of this.deps.cache.ids()) await this.evict(id);
   }
 
+  /**
+   * Evicts `run` unless a newer state of the same run has replaced it in the cache meanwhile (the
+   * run's next task came with its full history while this one was finishing): that one, and the
+   * local activities it runs, must stay.
+   */
+  private async evictRun(run: CachedRun): Promise<void> {
+    const cached = this.deps.cache.peek(run.state.runId);
+    if (cached && cached !== run) return;
+    await this.evict(run.state.runId);
+  }
+
   private async process(task: Task, run: CachedRun, cacheHit: boolean): Promise<void> {
     const started = performance.now();
     const { deps } = this;
@@ -204,14 +215,14 @@ export class WorkflowTaskHandler {
       if (isMessageTooLarge(err)) failure = await failTaskTooLarge(deps.connection, task, deps.identity, err).catch(() => describeRefusedAnswer(err));
       failure ??= describeRefusedAnswer(err);
       // The server refused our answer (e.g. new events arrived): our state is now behind.
-      await this.evict(state.runId);
+      await this.evictRun(run);
     }
     const closing = outcome.kind === 'complete' ? outcome.commands.find((c) => TERMINAL.has(c.commandType!)) : undefined;
     const finished = closing !== undefined;
     const workflowOutcome = closing && report === 'completed' ? TERMINAL.get(closing.commandType!) : undefined;
     // With caching off (capacity 0) every run is dropped after its task and replayed next time.
     if (outcome.kind === 'fail' || finished || deps.cache.capacity === 0) {
-      await this.evict(state.runId);
+      await this.evictRun(run);
     }
     if (failure) logWorkflowTaskFailure(deps.logger, failure, task, error);
     deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error, failure });
