@@ -170,9 +170,10 @@ describe('local activities, ours against the official worker (real server)', () 
   });
 
   it('a local activity longer than the workflow task timeout heartbeats the task instead of timing it out', async () => {
-    // 3 s: the heartbeat comes at 2.4 s, the next one would at 4.8 s; margins wide enough for a busy machine.
-    const { ours } = await differential('laLongRunning', [3500], { start: { workflowTaskTimeout: '3s' } });
-    expect(ours.result).toBe(3500);
+    // 5 s: the heartbeat comes at 4 s, the next one would at 8 s. Shorter timeouts made the
+    // official worker itself time its first task out on a loaded 2-core machine.
+    const { ours } = await differential('laLongRunning', [5500], { start: { workflowTaskTimeout: '5s' } });
+    expect(ours.result).toBe(5500);
     expect(heartbeats(ours.history)).toBe(1);
     expect(executions.get(ours.workflowId)).toBe(1);
   });
@@ -191,7 +192,7 @@ describe('local activities, ours against the official worker (real server)', () 
       await h.cancel();
     };
     const results = await Promise.all(
-      ['TRY_CANCEL', 'WAIT_CANCELLATION_COMPLETED', 'ABANDON'].map((t) => differential('laCancelledWithWorkflow', [t], { start: { workflowTaskTimeout: '3s' }, during: cancelWhenRunning })),
+      ['TRY_CANCEL', 'WAIT_CANCELLATION_COMPLETED', 'ABANDON'].map((t) => differential('laCancelledWithWorkflow', [t], { start: { workflowTaskTimeout: '5s' }, during: cancelWhenRunning })),
     );
     for (const { ours } of results) expect(ours.result).toMatchObject({ name: 'ActivityFailure', message: 'Local Activity cancelled', activityFailure: true });
     // WAIT_CANCELLATION_COMPLETED waits for the activity's own CancelledFailure.
