@@ -2,7 +2,8 @@
  * The esbuild plugin that keeps workflow bundles deterministic: it rejects imports of Node
  * built-ins and of Temporal packages that only work outside workflows, swaps the three built-ins
  * workflow code may use for sandbox-safe stand-ins, and supplies the custom converter modules
- * the workflow library asks for by name.
+ * the workflow library asks for by name. Modules in `ignoreModules` become stubs that throw only
+ * when used, as the official bundler's empty modules effectively do.
  */
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -36,6 +37,29 @@ const CONVERTER_MODULES = {
   __temporal_custom_payload_converter: 'payloadConverterPath',
   __temporal_custom_failure_converter: 'failureConverterPath',
 } as const;
+
+/**
+ * An ignored module: any export used throws, naming the module; merely importing it does not.
+ * The exports object's prototype is the throwing proxy, so that esbuild's ESM interop (which
+ * copies own properties onto an object with the same prototype) keeps named imports throwing.
+ */
+function ignoredStub(specifier: string): string {
+  return [
+    `var name = ${JSON.stringify(specifier)};`,
+    `var trap = new Proxy({}, { get: function (_, key) {`,
+    `  if (typeof key !== 'string' || key === '__esModule' || key === 'then' || key in Object.prototype) return Object.prototype[key];`,
+    `  return function () { throw new Error("Module '" + name + "' is in bundlerOptions.ignoreModules: '" + key + "' cannot be used inside a workflow"); };`,
+    `} });`,
+    `module.exports = Object.create(trap);`,
+  ].join('\n');
+}
+
+/**
+ * protobufjs (pulled in by `@temporalio/proto` and `@temporalio/common/lib/proto-utils`) probes
+ * for `fs` inside a try block and works without it, which is what webpack's bundle does (the
+ * probe throws there). It gets `null`, its "not available" answer.
+ */
+const PROTOBUFJS_FS_PROBE = /[\\/]protobufjs[\\/]src[\\/]util[\\/]fs\.js$/;
 
 export interface GuardOptions {
   readonly payloadConverterPath?: string;
@@ -77,18 +101,23 @@ export function createBundleGuard(options: GuardOptions): { plugin: Plugin; viol
           const target = options[key];
           return target ? { path: path.resolve(target) } : { path: 'empty', namespace: VIRTUAL };
         }
-        if (matchesModule(specifier, options.ignoreModules)) return { path: 'empty', namespace: VIRTUAL };
         const bare = specifier.startsWith('node:') ? specifier.slice('node:'.length) : specifier;
+        // Before ignoreModules: an ignored `fs` stub would look like a real fs to the probe.
+        if (bare === 'fs' && PROTOBUFJS_FS_PROBE.test(args.importer)) return { path: 'null', namespace: VIRTUAL };
+        if (matchesModule(specifier, options.ignoreModules)) return { path: `ignored/${specifier}`, namespace: VIRTUAL };
         if (bare in BUILTIN_STAND_INS) return { path: `builtin/${bare}`, namespace: VIRTUAL };
         if (matchesModule(bare, builtins) || matchesModule(specifier, FORBIDDEN_PACKAGES)) {
           const importer = args.importer ? path.relative(process.cwd(), args.importer) || args.importer : '<entry>';
-          found.set(`${specifier}\0${importer}`, { module: specifier, importer });
+          // `require.resolve('fs')` names a module without loading it: no violation.
+          if (args.kind !== 'require-resolve') found.set(`${specifier}\0${importer}`, { module: specifier, importer });
           // Resolve to an empty module so the build goes on and reports every violation at once.
           return { path: 'empty', namespace: VIRTUAL };
         }
         return undefined;
       });
       build.onLoad({ filter: /.*/, namespace: VIRTUAL }, (args) => {
+        if (args.path.startsWith('ignored/')) return { contents: ignoredStub(args.path.slice('ignored/'.length)), loader: 'js' };
+        if (args.path === 'null') return { contents: 'module.exports = null;', loader: 'js' };
         const standIn = args.path.startsWith('builtin/') ? BUILTIN_STAND_INS[args.path.slice('builtin/'.length)] : undefined;
         return { contents: standIn ?? 'module.exports = {};', loader: 'js' };
       });

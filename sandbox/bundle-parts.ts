@@ -19,6 +19,13 @@ import type { Plugin } from 'esbuild';
 
 /** Packages shared by all runs of a context; workflow code imports them, never instantiates them. */
 const SHARED_PACKAGE = /^@temporalio\/(workflow|common)(\/.*)?$/;
+/**
+ * Modules of the shared packages that stay in the user part: they use protobufjs, whose roots
+ * and types must come from the same instance as the user's own (`@temporalio/proto`, generated
+ * roots), or protobufjs' `instanceof` checks fail ("type must be a Type"); and its module state
+ * is mutable, so it cannot sit among the frozen shared modules.
+ */
+const USER_PART_MODULES = /^@temporalio\/common\/lib\/(protobufs|proto-utils|converter\/protobuf-payload-converters)(\.js)?$/;
 
 /** Global holding the current run's user-module scope; it lives in the run's globals bag. */
 export const USER_SCOPE_GLOBAL = '__tempo_user';
@@ -62,6 +69,7 @@ export function sharedImportsPlugin(found: Set<string>): Plugin {
     name: 'tempo-shared-imports',
     setup(build) {
       build.onResolve({ filter: SHARED_PACKAGE }, (args) => {
+        if (USER_PART_MODULES.test(args.path)) return undefined;
         found.add(args.path);
         return { path: args.path, external: true };
       });
@@ -124,8 +132,11 @@ interface RawSourceMap {
   readonly [key: string]: unknown;
 }
 
+/** How a script of ours (or an adapted official one) says it keeps user modules per run. */
+export const USER_MODULES_MARKER = '__TEMPORAL__.userModules = function';
+
 /** Lines before the user part's code inside the wrapper (see {@link joinParts}). */
-const WRAPPER_HEAD = ['__TEMPORAL__.userModules = function (require) {', 'var module = { exports: {} }, exports = module.exports;'];
+const WRAPPER_HEAD = [`${USER_MODULES_MARKER} (require) {`, 'var module = { exports: {} }, exports = module.exports;'];
 
 /**
  * Joins the parts into one script, and their source maps into one index map (sections), which

@@ -15,6 +15,7 @@ import { createBundleGuard } from './bundle-guard.js';
 import { assertBundlableEntry, withBundleTimeout } from './bundle-limits.js';
 import { converterDelegatesPlugin, joinParts, libraryEntrySource, resolveSpecifier, sharedImportsPlugin, userEntrySource } from './bundle-parts.js';
 import { ForbiddenImportError, WorkflowBundleError } from './errors.js';
+import { requireResolvePlugin } from './require-resolve-plugin.js';
 
 /** Options of {@link bundleWorkflowCode}. */
 export interface BundleOptions {
@@ -27,8 +28,8 @@ export interface BundleOptions {
   /** Module exporting `failureConverter`, used instead of the default one inside workflows. */
   readonly failureConverterPath?: string;
   /**
-   * Imports replaced by an empty module instead of being rejected: for code paths you know are
-   * never run inside a workflow.
+   * Imports replaced by a stub instead of being rejected, for code paths you know are never run
+   * inside a workflow: importing it works, using any of its exports throws.
    * @default []
    */
   readonly ignoreModules?: readonly string[];
@@ -75,7 +76,7 @@ export interface WorkflowBundle {
 
 /** Names of the generated entries; they exist only in memory, so the cache must not watch them. */
 /** 2: library and user parts (bundle-parts.ts); 1 was a single IIFE sharing user modules. */
-const BUNDLE_LAYOUT = 2;
+const BUNDLE_LAYOUT = 3; // 3: ignored modules throw when used, require.resolve rewritten
 const USER_ENTRY_NAME = 'workflow-bundle-entry.cjs';
 const LIBRARY_ENTRY_NAME = 'workflow-library-entry.cjs';
 
@@ -163,7 +164,7 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   // The user part first: it tells which library modules workflow code imports.
   const sharedImports = new Set<string>(['@temporalio/workflow']);
   const userEntry = userEntrySource({ ...opts, workflowsPath, interceptorModules: opts.workflowInterceptorModules });
-  const user = await run({ stdin: stdin(userEntry, USER_ENTRY_NAME), format: 'cjs' }, [sharedImportsPlugin(sharedImports)]);
+  const user = await run({ stdin: stdin(userEntry, USER_ENTRY_NAME), format: 'cjs' }, [sharedImportsPlugin(sharedImports), requireResolvePlugin()]);
   const library = await run({ stdin: stdin(libraryEntrySource(sharedImports), LIBRARY_ENTRY_NAME), format: 'iife', globalName: '__TEMPORAL__' }, [converterDelegatesPlugin()]);
   const violations = guard.violations();
   if (violations.length > 0) throw new ForbiddenImportError(violations);

@@ -13,8 +13,10 @@ import { RuntimeError } from '../errors.js';
 import { loggerFrom } from '../logger.js';
 import { NondeterminismError, WorkflowRunState } from '../workflow/index.js';
 import { EventType, eventIdOf, eventTypeOf, type IHistoryEvent } from '../workflow/proto-types.js';
-import { bundleWorkflowCode } from '../../sandbox/bundler.js';
+import { WorkflowPayloadCodec } from '../workflow-worker/payload-codec.js';
+import type { WorkerDataConverter } from '../worker/data-converter.js';
 import { SinkDispatcher, type InjectedSinks, type SinkCallHandler } from '../../sandbox/sinks.js';
+import { workflowBundleFrom, type BundlerOptions, type WorkflowBundleOption } from '../../sandbox/workflow-bundle-source.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import { HistoryParseError, ReplayWorkflowTaskFailedError } from './errors.js';
 import { historyFromJSON } from './history-json.js';
@@ -31,9 +33,19 @@ export type HistoryInput = proto.temporal.api.history.v1.IHistory | string | obj
 /** Options of {@link replayHistory}, {@link replayHistories} and {@link Replayer.create}. */
 export interface ReplayOptions {
   /** The workflow code to check: a module, or a directory whose index exports the workflows. */
-  readonly workflowsPath: string;
+  readonly workflowsPath?: string;
+  /** Or a bundle built ahead, as the live worker's `workflowBundle`. */
+  readonly workflowBundle?: WorkflowBundleOption;
   /** Modules exporting `interceptors()`, as given to the live worker. @default [] */
   readonly workflowInterceptorModules?: readonly string[];
+  /** As given to the live worker. */
+  readonly bundlerOptions?: BundlerOptions;
+  /**
+   * The live worker's data converter: its codecs decode the history's payloads before the
+   * workflow sees them, its converter paths are bundled. Only main-side codecs run here; the
+   * converters loaded on the main side are not needed by a replay.
+   */
+  readonly dataConverter?: WorkerDataConverter;
   /**
    * A sandbox to run in; the caller keeps ownership and closes it. Runs are keyed by run id, so
    * do not replay a history of a run that a live worker sharing this sandbox holds in its cache.
@@ -117,6 +129,7 @@ export class Replayer {
     private readonly bundleId: string,
     private readonly ownsSandbox: boolean,
     private readonly sinks: SinkCallHandler | undefined,
+    private readonly codec: WorkflowPayloadCodec | undefined,
   ) {}
 
   /**
@@ -124,17 +137,12 @@ export class Replayer {
    * @throws {WorkflowBundleError} `WORKFLOW_BUNDLE_FAILED`, or `WORKFLOW_BUNDLE_FORBIDDEN_IMPORT`
    */
   static async create(options: ReplayOptions): Promise<Replayer> {
-    // Only keys that are set: the bundler spreads options over its defaults, so an explicit
-    // `undefined` would replace the default list.
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: options.workflowsPath,
-      ...(options.workflowInterceptorModules && { workflowInterceptorModules: options.workflowInterceptorModules }),
-    });
+    const bundle = await workflowBundleFrom(options);
     // One thread: histories are replayed one after the other.
     const sandbox = options.sandbox ?? (await WorkflowSandbox.create({ threads: 1 }));
     sandbox.registerBundle(bundle);
     const sinks = options.sinks && new SinkDispatcher(options.sinks, silentLogger, undefined, { replayWorker: true });
-    return new Replayer(sandbox, bundle.id, options.sandbox === undefined, sinks);
+    return new Replayer(sandbox, bundle.id, options.sandbox === undefined, sinks, WorkflowPayloadCodec.of(options.dataConverter?.payloadCodecs));
   }
 
   /**
@@ -181,14 +189,16 @@ export class Replayer {
       return asRuntimeError(err);
     }
     for (let activation = state.nextActivation(); activation; activation = state.nextActivation()) {
-      let bytes: Uint8Array;
+      let completion: proto.coresdk.workflow_completion.WorkflowActivationCompletion;
       try {
-        bytes = await this.sandbox.activate({ runId: state.runId, bundleId: this.bundleId, activation: Activation.encode(activation).finish(), info, sinks: this.sinks });
+        const decoded = this.codec ? await this.codec.decodeActivation(activation, state.options) : activation;
+        completion = Completion.decode(await this.sandbox.activate({ runId: state.runId, bundleId: this.bundleId, activation: Activation.encode(decoded).finish(), info, sinks: this.sinks }));
+        await this.codec?.encodeCompletion(completion, state.options);
       } catch (err) {
-        return asRuntimeError(err); // deadlock, thread crash: the run is gone
+        return asRuntimeError(err); // deadlock, thread crash, a codec failure: the run is gone
       }
       try {
-        state.applyCompletion(Completion.decode(bytes));
+        state.applyCompletion(completion);
       } catch (err) {
         return asRuntimeError(err); // the state machines' nondeterminism check
       }

@@ -4,6 +4,8 @@ import type { ActivityFunction } from '../activity/activity-execution.js';
 import { heartbeatThrottleDefaults } from '../activity/heartbeat-throttle.js';
 import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type ShutdownOptions } from './shutdown-options.js';
 import type { InjectedSinks } from '../../sandbox/sinks.js';
+import { bundlerOptionsSchema, workflowBundleOptionSchema, type BundlerOptions, type WorkflowBundleOption } from '../../sandbox/workflow-bundle-source.js';
+import { dataConverterSchema, type WorkerDataConverter } from './data-converter.js';
 
 /** Options of one Worker Entity (one namespace + one task queue). */
 export interface WorkerEntityOptions extends ShutdownOptions {
@@ -25,6 +27,15 @@ export interface WorkerEntityOptions extends ShutdownOptions {
   maxHeartbeatThrottleIntervalMs: number;
   /** Module exporting the workflow functions (unmodified `@temporalio/workflow` code). No workflow polling without it. */
   workflowsPath?: string;
+  /** A bundle built ahead (ours, or the official `bundleWorkflowCode`'s), instead of `workflowsPath`. */
+  workflowBundle?: WorkflowBundleOption;
+  /** How `workflowsPath` is bundled, e.g. `{ ignoreModules: ['fs'] }`. */
+  bundlerOptions?: BundlerOptions;
+  /**
+   * Converters (by path; bundled into the workflows as well) and payload codecs (main side), as
+   * the official worker takes them. Unset: the runtime's converter, else the default one.
+   */
+  dataConverter?: WorkerDataConverter;
   /** Modules exporting `interceptors()` for every workflow run. */
   workflowInterceptorModules: string[];
   /** Workflow tasks run at once. @default 40 */
@@ -84,6 +95,9 @@ export const workerEntityInputSchema = z
     maxHeartbeatThrottleIntervalMs: positiveInt.optional(),
     ...shutdownInputShape,
     workflowsPath: z.string().min(1).optional(),
+    workflowBundle: workflowBundleOptionSchema.optional(),
+    bundlerOptions: bundlerOptionsSchema.optional(),
+    dataConverter: dataConverterSchema.optional(),
     workflowInterceptorModules: z.array(z.string().min(1)).optional(),
     maxConcurrentWorkflowTaskExecutions: positiveInt.optional(),
     maxConcurrentWorkflowTaskPolls: positiveInt.min(2).optional(),
@@ -95,4 +109,5 @@ export const workerEntityInputSchema = z
       .refine((sinks) => !Object.keys(sinks).some((name) => name.startsWith('__temporal_')), "sink names must not use the reserved prefix '__temporal_' (as in the official worker)")
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((o) => !(o.workflowsPath && o.workflowBundle), { message: 'give workflowsPath or workflowBundle, not both', path: ['workflowBundle'] });

@@ -14,9 +14,11 @@ import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
 import { once } from '../poll-loop.js';
 import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
-import { bundleWorkflowCode } from '../../sandbox/bundler.js';
+import { WorkflowPayloadCodec } from '../workflow-worker/payload-codec.js';
+import { workflowBundleFrom } from '../../sandbox/workflow-bundle-source.js';
 import { SinkDispatcher } from '../../sandbox/sinks.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
+import { loadDataConverter } from './data-converter.js';
 import { compileShutdown } from './shutdown-options.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
@@ -96,6 +98,8 @@ export class WorkerEntity {
   private readonly localActivities: LocalActivityExecutor;
   private ownSandbox: WorkflowSandbox | undefined;
   private readonly logger: Logger;
+  /** Filled with the loaded `dataConverter` at start, before any task runs; activities (and their client) hold this object. */
+  private readonly converter: LoadedDataConverter;
   private lastError: LastError | undefined;
   private draining: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
@@ -111,16 +115,16 @@ export class WorkerEntity {
     this.logger = deps.logger ?? new ConsoleLogger();
     this.machine = new WorkerStateMachine(`worker ${this.options.taskQueue}`);
     const { options } = this;
-    const dataConverter = deps.dataConverter ?? defaultDataConverter;
+    this.converter = { ...(deps.dataConverter ?? defaultDataConverter) };
     // As the official worker's meter: every metric of the entity carries its namespace and task queue.
     this.metricMeter = deps.metricMeter?.withTags({ namespace: deps.connection.namespace, taskQueue: options.taskQueue });
-    this.activityClient = new ActivityClient({ connection: deps.connection.options, dataConverter, identity: options.identity });
+    this.activityClient = new ActivityClient({ connection: deps.connection.options, dataConverter: this.converter, identity: options.identity });
     const activities = new Map(Object.entries(options.activities));
     this.localActivities = new LocalActivityExecutor({
       namespace: deps.connection.namespace,
       taskQueue: options.taskQueue,
       activities,
-      dataConverter,
+      dataConverter: this.converter,
       logger: this.logger,
       invoke: deps.activityInvoke,
       maxConcurrentLocalActivityExecutions: options.maxConcurrentLocalActivityExecutions,
@@ -134,7 +138,7 @@ export class WorkerEntity {
       identity: options.identity,
       workerInstanceKey: this.workerInstanceKey,
       activities,
-      dataConverter,
+      dataConverter: this.converter,
       logger: this.logger,
       client: this.activityClient,
       metricMeter: this.metricMeter,
@@ -161,7 +165,7 @@ export class WorkerEntity {
   }
 
   get hasWorkflows(): boolean {
-    return this.options.workflowsPath !== undefined;
+    return this.options.workflowsPath !== undefined || this.options.workflowBundle !== undefined;
   }
 
   get hasActivities(): boolean {
@@ -192,8 +196,9 @@ export class WorkerEntity {
 
   private async startOnce(): Promise<void> {
     const { options, deps } = this;
-    if (options.workflowsPath) {
-      const bundle = await bundleWorkflowCode({ workflowsPath: options.workflowsPath, workflowInterceptorModules: options.workflowInterceptorModules });
+    Object.assign(this.converter, await loadDataConverter(options.dataConverter, this.converter));
+    if (this.hasWorkflows) {
+      const bundle = await workflowBundleFrom(options);
       const sandbox = deps.sandbox ?? (this.ownSandbox = await WorkflowSandbox.create());
       sandbox.registerBundle(bundle);
       this.workflowWorker = new WorkflowWorker({
@@ -203,6 +208,7 @@ export class WorkerEntity {
         workerInstanceKey: this.workerInstanceKey,
         sandbox,
         bundleId: bundle.id,
+        codec: WorkflowPayloadCodec.of(this.converter.payloadCodecs),
         runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities), showStackTraceSources: options.showStackTraceSources },
         sinks: new SinkDispatcher(options.sinks, this.logger, this.metricMeter),
         logger: this.logger,

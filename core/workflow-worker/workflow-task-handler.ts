@@ -13,6 +13,7 @@ import { requestEager, settleEager, type EagerActivitySink } from './eager-activ
 import { workflowTaskDeadline } from './answer-deadline.js';
 import { historyForTask } from './history-fetcher.js';
 import { describeFailedTask, describeRefusedAnswer, failTaskTooLarge, logWorkflowTaskFailure, type WorkflowTaskFailure } from './task-failure-report.js';
+import type { WorkflowPayloadCodec } from './payload-codec.js';
 import { WorkflowRunCache, type CachedRun } from './workflow-run-cache.js';
 
 type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
@@ -67,6 +68,8 @@ export interface WorkflowTaskHandlerDeps {
   eagerActivities?: EagerActivitySink;
   /** Runs the local activities the workflows schedule; absent: a task never waits for any. */
   localActivities?: LocalActivityLoop;
+  /** Payload codecs: decode activations before the sandbox, encode its completions; absent: none. */
+  codec?: WorkflowPayloadCodec;
 }
 
 /** The sticky queue a handler names in its completions: the entity's own, or the process's shared one. */
@@ -247,10 +250,11 @@ export class WorkflowTaskHandler {
   private async runPendingActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome | undefined> {
     const { deps } = this;
     for (let activation = state.nextActivation(); activation; activation = state.nextActivation()) {
-      const bytes = Activation.encode(activation).finish();
       let completion: coresdk.workflow_completion.WorkflowActivationCompletion;
       try {
+        const bytes = Activation.encode(deps.codec ? await deps.codec.decodeActivation(activation, state.options) : activation).finish();
         completion = Completion.decode(await deps.sandbox.activate({ runId: state.runId, bundleId: deps.bundleId, activation: bytes, info: deps.runCreate, sinks: deps.sinks }));
+        await deps.codec?.encodeCompletion(completion, state.options);
       } catch (err) {
         // The sandbox lost the run (deadlock, thread crash): the state awaits a completion that
         // will never come, so it cannot give an outcome. Fail the task; the run is evicted.

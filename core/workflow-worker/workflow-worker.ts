@@ -11,6 +11,7 @@ import type { SinkCallHandler } from '../../sandbox/sinks.js';
 import type { StickyMember, StickyQueue } from './sticky-queue.js';
 import type { EagerActivitySink } from './eager-activities.js';
 import type { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
+import type { WorkflowPayloadCodec } from './payload-codec.js';
 import { WorkflowRunCache } from './workflow-run-cache.js';
 import { WorkflowTaskHandler, type StickyBinding, type WorkflowTaskReport } from './workflow-task-handler.js';
 
@@ -42,6 +43,8 @@ export interface WorkflowWorkerDeps {
   /** Runs the local activities of this entity's workflows. */
   localActivities?: LocalActivityLoop;
   onPollEnd?: (gotTask: boolean) => void;
+  /** The entity's payload codecs, applied to every activation and completion. */
+  codec?: WorkflowPayloadCodec;
 }
 
 /** ResetStickyTaskQueue calls in flight at once when a draining entity hands its runs back. */
@@ -91,6 +94,7 @@ export class WorkflowWorker {
       logger: deps.logger,
       eagerActivities: deps.eagerActivities,
       localActivities: deps.localActivities,
+      codec: deps.codec,
       onTaskDone: (r) => {
         if (r.outcome === 'completed') this.counts.completed++;
         else if (r.outcome === 'failed') this.counts.failed++;

@@ -11,13 +11,17 @@ let runtimeInstalled = false;
 const bundles = new Map<string, Promise<{ code: string }>>();
 
 /**
- * The official bundle of `workflowsPath` (with `workflowInterceptorModules`, which a prebuilt
- * bundle must hold itself), built once (for workers and runReplayHistory alike).
+ * The official bundle of `workflowsPath` (with `workflowInterceptorModules` and converter paths,
+ * which a prebuilt bundle must hold itself), built once (for workers and runReplayHistory alike).
  */
-export function officialBundle(workflowsPath = fixtureWorkflowsPath, workflowInterceptorModules: string[] = []): Promise<{ code: string }> {
-  const key = [workflowsPath, ...workflowInterceptorModules].join('\0');
+export function officialBundle(
+  workflowsPath = fixtureWorkflowsPath,
+  workflowInterceptorModules: string[] = [],
+  converters: { payloadConverterPath?: string; failureConverterPath?: string } = {},
+): Promise<{ code: string }> {
+  const key = JSON.stringify([workflowsPath, workflowInterceptorModules, converters]);
   let bundle = bundles.get(key);
-  if (!bundle) bundles.set(key, (bundle = bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') })));
+  if (!bundle) bundles.set(key, (bundle = bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, ...converters, logger: new DefaultLogger('WARN') })));
   return bundle;
 }
 
