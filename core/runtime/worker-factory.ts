@@ -23,12 +23,14 @@ import type { WorkerSpec, WorkerSpecJson } from './worker-spec.js';
 /** Whether the Worker Entity's options accept `key`: probed, so this keeps working as the entity grows. */
 const entityAccepts = (key: string): boolean => key in (workerEntityInputSchema.shape as Record<string, unknown>);
 
-/** Spec fields only an embedding host can give (functions). */
-type CodeOnlyFields = Pick<WorkerSpec, 'activities' | 'sinks'>;
+/** Spec fields only an embedding host can give (functions, code paths, codec objects). */
+type CodeOnlyFields = Pick<WorkerSpec, 'activities' | 'sinks' | 'dataConverter' | 'bundlerOptions' | 'workflowBundle'>;
+/** A spec as the runtime takes it in-process: JSON plus the code-only fields. */
+type InProcessSpec = WorkerSpecJson & CodeOnlyFields;
 
 /** A spec whose references were all resolved; building the entity from it cannot fail on input. */
 export interface ResolvedSpec {
-  readonly spec: WorkerSpecJson & CodeOnlyFields;
+  readonly spec: InProcessSpec;
   readonly namespace: string;
   readonly activities: Record<string, ActivityFunction>;
   readonly interceptors: InterceptorPlugin[];
@@ -44,7 +46,7 @@ export interface ResolvedSpec {
  * bundled) and builds the entity's input. Throws ConfigError / PluginError / ModuleRefusedError.
  */
 export function resolveSpec(
-  spec: WorkerSpecJson & CodeOnlyFields,
+  spec: InProcessSpec,
   ctx: { defaultNamespace: string; modules: ModulePolicy; origin: ModuleOrigin; plugins: PluginRegistry },
 ): ResolvedSpec {
   const activities: Record<string, ActivityFunction> = {};
@@ -62,7 +64,8 @@ export function resolveSpec(
   const interceptors = ctx.plugins.interceptorPlugins(spec.interceptors);
 
   const workflowsPath = spec.workflowsPath ? ctx.modules.workflowsFile(spec.workflowsPath, ctx.origin) : undefined;
-  if (!Object.keys(activities).length && !workflowsPath) {
+  if (spec.workflowsPath && spec.workflowBundle) throw invalidField('workflowBundle', 'give workflowsPath or workflowBundle, not both');
+  if (!Object.keys(activities).length && !workflowsPath && !spec.workflowBundle) {
     throw invalidField('', 'has nothing to run; give activityPlugins (or activities) and/or a workflowsPath');
   }
 
@@ -72,15 +75,20 @@ export function resolveSpec(
   if (spec.drainGraceMs !== undefined) input.drainGraceMs = spec.drainGraceMs;
   if (spec.sinks) input.sinks = spec.sinks;
   if (spec.showStackTraceSources !== undefined) input.showStackTraceSources = spec.showStackTraceSources;
+  for (const key of ['dataConverter', 'bundlerOptions', 'workflowBundle'] as const) {
+    if (spec[key] === undefined) continue;
+    if (entityAccepts(key)) input[key] = spec[key];
+    else ignored.push(key);
+  }
   for (const [key, value] of Object.entries(spec.limits ?? {})) {
     if (value === undefined) continue;
     if (entityAccepts(key)) input[key] = value;
     else ignored.push(`limits.${key}`);
   }
   let workflowSide: WorkflowSide = 'none';
-  if (workflowsPath) {
+  if (workflowsPath || spec.workflowBundle) {
     if (entityAccepts('workflowsPath')) {
-      input.workflowsPath = workflowsPath;
+      if (workflowsPath) input.workflowsPath = workflowsPath;
       const modules = interceptors.flatMap((p) => p.workflowModules ?? []);
       if (modules.length && entityAccepts('workflowInterceptorModules')) input.workflowInterceptorModules = modules;
       workflowSide = 'entity';

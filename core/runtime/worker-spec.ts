@@ -3,6 +3,8 @@ import type { ActivityFunction } from '../activity/activity-execution.js';
 import { temporalName } from '../validate.js';
 import { workerEntityInputSchema } from '../worker/worker-entity-options.js';
 import type { InjectedSinks } from '../../sandbox/sinks.js';
+import { dataConverterSchema, type WorkerDataConverter } from '../worker/data-converter.js';
+import { bundlerOptionsSchema, workflowBundleOptionSchema, type BundlerOptions, type WorkflowBundleOption } from '../../sandbox/workflow-bundle-source.js';
 
 const positiveInt = (max: number) => z.number().int('must be an integer').positive('must be > 0').max(max, `must be <= ${max}`);
 const pluginName = z.string().min(1, 'must name a loaded plugin').max(128);
@@ -56,10 +58,20 @@ export type WorkerSpec = z.input<typeof workerSpecSchema> & {
   activities?: Record<string, ActivityFunction>;
   /** Host functions behind workflow sinks (see `WorkerEntityOptions.sinks`). */
   sinks?: InjectedSinks;
+  /**
+   * The official worker's options that name or carry code (converter and bundle paths, codec
+   * objects): in-process only, never from a request body. See {@link WorkerEntityOptions}.
+   */
+  dataConverter?: WorkerDataConverter;
+  bundlerOptions?: BundlerOptions;
+  workflowBundle?: WorkflowBundleOption;
 };
 
-/** The runtime's check of a whole spec, functions included. */
+/** The runtime's check of a whole spec, functions and code options included. */
 export const workerSpecInputSchema = workerSpecSchema.extend({
   activities: z.record(z.string().min(1), z.custom<ActivityFunction>((v) => typeof v === 'function', 'must be a function')).optional(),
   sinks: workerEntityInputSchema.shape.sinks,
+  dataConverter: dataConverterSchema.optional(),
+  bundlerOptions: bundlerOptionsSchema.optional(),
+  workflowBundle: workflowBundleOptionSchema.optional(),
 });

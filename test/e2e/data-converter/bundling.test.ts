@@ -16,7 +16,7 @@ import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import * as activities from '../../fixtures/data-converter/activities.js';
 import { EncryptionCodec, ENCRYPTED } from '../../fixtures/data-converter/encryption-codec.js';
 import { payloadConverter as protobufConverter } from '../../fixtures/workflows/bundler-parity/protobuf-converter.js';
-import { startOfficialWorker } from '../../helpers/official-worker.js';
+import { officialBundle, startOfficialWorker } from '../../helpers/official-worker.js';
 import { uniqueTaskQueue, useServer } from '../../helpers/temporal.js';
 import { encodingOf, encodingsByEvent, payloadsIn } from './payloads.js';
 
@@ -85,7 +85,7 @@ describe('bundling on a worker entity', () => {
     };
     const ours = await withEntity({ workflowsPath, dataConverter: { payloadConverterPath } }, echo);
     const taskQueue = uniqueTaskQueue('official-protobuf');
-    const official = await startOfficialWorker(taskQueue, {}, workflowsPath, { payloadConverterPath });
+    const official = await startOfficialWorker(taskQueue, { workflowBundle: await officialBundle(workflowsPath, [], { payloadConverterPath }) }, workflowsPath);
     const yardstick = await echo(taskQueue).finally(official.stop);
     expect(ours.result).toEqual(blob);
     expect(ours.payloads).toEqual(['json/protobuf temporal.api.common.v1.DataBlob', 'json/protobuf temporal.api.common.v1.DataBlob']);

@@ -16,7 +16,9 @@ import { payloadConverter as dateConverter } from '../../fixtures/data-converter
 import { EncryptionCodec, ENCRYPTED } from '../../fixtures/data-converter/encryption-codec.js';
 import { failureConverter } from '../../fixtures/data-converter/failure-converter.js';
 import { dates, failing, secretGreeting, stateQuery, suffixSignal } from '../../fixtures/data-converter/workflows.js';
+import { workerSpecSchema } from '../../../core/runtime/worker-spec.js';
 import { officialBundle, startOfficialWorker } from '../../helpers/official-worker.js';
+import { testRuntime } from '../../helpers/runtime.js';
 import { uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
 import { encodingOf, encodingsByEvent, payloadsIn } from './payloads.js';
 
@@ -128,6 +130,21 @@ describe('payload codecs on the workflow path', () => {
       expect(failure?.message).toBe('Encoded failure');
       expect(encodingOf(failure!.encodedAttributes!)).toBe(ENCRYPTED);
       expect(JSON.stringify(failure)).not.toContain('top secret');
+    }
+  });
+
+  it('Runtime.addWorker takes dataConverter in-process; a JSON spec (POST /workers, config) cannot carry it', async () => {
+    expect(workerSpecSchema.safeParse({ taskQueue: 'tq', dataConverter: { payloadConverterPath: '/tmp/x.js' } }).success).toBe(false);
+    const runtime = await testRuntime({}, { sandbox });
+    try {
+      const taskQueue = uniqueTaskQueue('runtime-codec');
+      await runtime.addWorker({ taskQueue, workflowsPath, activities, dataConverter: { payloadCodecs: [codec] } });
+      const handle = await client({ payloadCodecs: [codec] }).workflow.start(secretGreeting, { taskQueue, workflowId: taskQueue, args: ['Cy'] });
+      await handle.signal(suffixSignal, '.');
+      expect(await handle.result()).toBe('Hello, Cy.');
+      expect(new Set(payloadsIn(await handle.fetchHistory()).map(encodingOf))).toEqual(new Set([ENCRYPTED]));
+    } finally {
+      await runtime.shutdown();
     }
   });
 });
