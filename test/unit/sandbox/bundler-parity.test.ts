@@ -68,4 +68,13 @@ describe.each(ISOLATION_MODES)('bundler parity with the official bundler (%s)', 
     }
     await expect(prebuiltBundle({ code: 'console.log(1)' })).rejects.toMatchObject({ code: 'WORKFLOW_BUNDLE_FAILED' });
   });
+
+  it('an official bundle keeps module state per run', async () => {
+    const workflowsPath = path.resolve('test/fixtures/workflows/sandbox/isolation.ts');
+    const bundle = register(await prebuiltBundle(await officialBundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
+    for (let i = 0; i < 2; i++) {
+      const done = await start(bundle, 'moduleCounter');
+      expect(fromPayload(done.successful?.commands?.[0]?.completeWorkflowExecution?.result)).toBe(1);
+    }
+  });
 });
