@@ -4,6 +4,7 @@
  */
 export { bundleWorkflowCode, BUNDLE_DEFAULTS, type BundleOptions, type WorkflowBundle } from './bundler.js';
 export { WorkflowSandbox, type ActivationRequest } from './workflow-sandbox.js';
+export { prebuiltBundle, workflowBundleFrom, type BundlerOptions, type WorkflowBundleOption, type WorkflowSourceOptions } from './workflow-bundle-source.js';
 export { SANDBOX_DEFAULTS, type SandboxOptions } from './options.js';
 export type { RunCreateOptions, SandboxIsolation, SinkCallRecord, WorkflowLogRecord } from './protocol.js';
 export { loggerSink, SinkDispatcher, type InjectedSinkFunction, type InjectedSinks, type SinkCallHandler } from './sinks.js';
