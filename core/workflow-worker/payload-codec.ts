@@ -64,8 +64,7 @@ export class WorkflowPayloadCodec {
       if (kind === undefined) return context;
       const id = `${kind}:${String((message as { seq?: number }).seq)}`;
       const own = pending.get(id);
-      // A child's start resolution and its completion share one context.
-      if (kind !== 'childStart') pending.delete(id);
+      pending.delete(id);
       return own ?? context;
     });
     return copy;
@@ -80,6 +79,7 @@ export class WorkflowPayloadCodec {
       const [kind, seq, own] = commandContext(message as ICommand, run) ?? [];
       if (kind === undefined || own === undefined) return context;
       pending.set(`${kind}:${String(seq)}`, own);
+      // A child's start and its completion resolve separately, in the same context.
       if (kind === 'child') pending.set(`childStart:${String(seq)}`, own);
       return own;
     });
