@@ -75,9 +75,10 @@ export function resolveSpec(
   if (spec.drainGraceMs !== undefined) input.drainGraceMs = spec.drainGraceMs;
   if (spec.sinks) input.sinks = spec.sinks;
   if (spec.showStackTraceSources !== undefined) input.showStackTraceSources = spec.showStackTraceSources;
+  const codeOptions = rebaseCodePaths(spec, ctx.baseDir);
   for (const key of ['dataConverter', 'bundlerOptions', 'workflowBundle'] as const) {
-    if (spec[key] === undefined) continue;
-    if (entityAccepts(key)) input[key] = spec[key];
+    if (codeOptions[key] === undefined) continue;
+    if (entityAccepts(key)) input[key] = codeOptions[key];
     else ignored.push(key);
   }
   for (const [key, value] of Object.entries(spec.limits ?? {})) {
@@ -106,6 +107,17 @@ export function resolveSpec(
     workflowSide,
     entityInput: input as unknown as WorkerEntityInput,
     ignored,
+  };
+}
+
+/** The code options with relative paths resolved against `baseDir`, like `workflowsPath`. */
+function rebaseCodePaths(spec: InProcessSpec, baseDir: string): Pick<InProcessSpec, 'dataConverter' | 'bundlerOptions' | 'workflowBundle'> {
+  const at = (file: string | undefined) => file && path.resolve(baseDir, file);
+  const { dataConverter: dc, workflowBundle: wb } = spec;
+  return {
+    bundlerOptions: spec.bundlerOptions,
+    dataConverter: dc && { ...dc, ...(dc.payloadConverterPath && { payloadConverterPath: at(dc.payloadConverterPath) }), ...(dc.failureConverterPath && { failureConverterPath: at(dc.failureConverterPath) }) },
+    workflowBundle: wb && ('codePath' in wb ? { codePath: at(wb.codePath)!, ...(wb.sourceMapPath && { sourceMapPath: at(wb.sourceMapPath) }) } : wb),
   };
 }
 

@@ -198,6 +198,10 @@ export class WorkerEntity {
     const { options, deps } = this;
     Object.assign(this.converter, await loadDataConverter(options.dataConverter, this.converter));
     if (this.hasWorkflows) {
+      // Converter paths are fine beside a bundle (they serve activities); these two would be lost.
+      if (options.workflowBundle && (options.workflowInterceptorModules.length || options.bundlerOptions)) {
+        this.logger.warn('A prebuilt workflowBundle keeps the interceptors it was built with; workflowInterceptorModules and bundlerOptions do not change it', { taskQueue: options.taskQueue });
+      }
       const bundle = await workflowBundleFrom(options);
       const sandbox = deps.sandbox ?? (this.ownSandbox = await WorkflowSandbox.create());
       sandbox.registerBundle(bundle);

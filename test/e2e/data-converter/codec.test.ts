@@ -138,7 +138,8 @@ describe('payload codecs on the workflow path', () => {
     const runtime = await testRuntime({}, { sandbox });
     try {
       const taskQueue = uniqueTaskQueue('runtime-codec');
-      await runtime.addWorker({ taskQueue, workflowsPath, activities, dataConverter: { payloadCodecs: [codec] } });
+      // A relative converter path resolves against the runtime's baseDir (test/fixtures/plugins), as workflowsPath does.
+      await runtime.addWorker({ taskQueue, workflowsPath, activities, dataConverter: { payloadCodecs: [codec], failureConverterPath: '../data-converter/failure-converter.ts' } });
       const handle = await client({ payloadCodecs: [codec] }).workflow.start(secretGreeting, { taskQueue, workflowId: taskQueue, args: ['Cy'] });
       await handle.signal(suffixSignal, '.');
       expect(await handle.result()).toBe('Hello, Cy.');
