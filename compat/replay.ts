@@ -1,11 +1,14 @@
 import { DeterminismViolationError } from '@temporalio/workflow/lib/errors.js';
-import { replayHistories, type HistoryInput } from '../core/replay/index.js';
+import { replayHistories, type HistoryInput, type ReplayOptions } from '../core/replay/index.js';
 import type { RuntimeError } from '../core/errors.js';
 import type { InjectedSinks } from '../sandbox/sinks.js';
 
 /** The official `ReplayWorkerOptions` fields the replayer uses. */
 export interface ReplayWorkerOptions {
   workflowsPath?: string;
+  workflowBundle?: ReplayOptions['workflowBundle'];
+  bundlerOptions?: ReplayOptions['bundlerOptions'];
+  dataConverter?: ReplayOptions['dataConverter'];
   interceptors?: { workflowModules?: string[] };
   /** Workflow sinks; only `callDuringReplay` functions are called, as on the official replay worker. */
   sinks?: InjectedSinks;
@@ -28,9 +31,10 @@ export interface ReplayResult {
   readonly error?: DeterminismViolationError | ReplayError;
 }
 
-function replayOptionsOf(options: ReplayWorkerOptions): { workflowsPath: string; workflowInterceptorModules: string[]; sinks?: InjectedSinks } {
-  if (!options.workflowsPath) throw new ReplayError('Replay needs workflowsPath (workflowBundle is not supported by this runtime yet).', 'REPLAY_OPTIONS_INVALID');
-  return { workflowsPath: options.workflowsPath, workflowInterceptorModules: options.interceptors?.workflowModules ?? [], ...(options.sinks && { sinks: options.sinks }) };
+function replayOptionsOf(options: ReplayWorkerOptions): ReplayOptions {
+  if (!options.workflowsPath && !options.workflowBundle) throw new ReplayError('Replay needs workflowsPath or workflowBundle.', 'REPLAY_OPTIONS_INVALID');
+  const { workflowsPath, workflowBundle, bundlerOptions, dataConverter } = options;
+  return { workflowsPath, workflowBundle, bundlerOptions, dataConverter, workflowInterceptorModules: options.interceptors?.workflowModules ?? [], ...(options.sinks && { sinks: options.sinks }) };
 }
 
 /** The error class the official replayer gives for each of our verdict codes. */

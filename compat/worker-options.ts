@@ -5,6 +5,8 @@ import { RuntimeError } from '../core/errors.js';
 import type { ActivityFunction } from '../core/activity/activity-execution.js';
 import type { WorkerEntityInput } from '../core/worker/worker-entity-options.js';
 import type { InjectedSinks } from '../sandbox/sinks.js';
+import type { WorkerDataConverter } from '../core/worker/data-converter.js';
+import type { BundlerOptions, WorkflowBundleOption } from '../sandbox/workflow-bundle-source.js';
 import type { NativeConnection } from './native-connection.js';
 
 /** The official `ActivityExecuteInput` / `ActivityInboundCallsInterceptor` shape (declared here so our types need no `@temporalio/worker`). */
@@ -32,6 +34,12 @@ export interface WorkerOptions {
   /** Activity functions by name (an object of functions, as the official option). */
   activities?: object;
   workflowsPath?: string;
+  /** A bundle built ahead (ours or the official `bundleWorkflowCode`'s), instead of `workflowsPath`. */
+  workflowBundle?: WorkflowBundleOption;
+  /** `ignoreModules` (`webpackConfigHook` has no esbuild meaning and is refused). */
+  bundlerOptions?: BundlerOptions;
+  /** Converter paths (bundled into workflows too) and payload codecs (docs/workflows.md). */
+  dataConverter?: WorkerDataConverter;
   /** `client` and `nexus` interceptors are accepted for plugins' sake; see {@link translateWorkerOptions}. */
   interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[]; client?: unknown; nexus?: unknown[] };
   /** Official worker plugins (`@temporalio/plugin`'s `SimplePlugin` and the like), applied in order. */
@@ -58,6 +66,9 @@ export interface WorkerOptions {
 export interface PluginBundleOptions {
   workflowsPath: string;
   workflowInterceptorModules?: string[];
+  ignoreModules?: string[];
+  payloadConverterPath?: string;
+  failureConverterPath?: string;
   [option: string]: unknown;
 }
 
@@ -81,9 +92,24 @@ export async function applyPlugins(options: WorkerOptions): Promise<WorkerOption
   const plugins = options.plugins ?? [];
   for (const plugin of plugins) if (plugin.configureWorker) options = (await plugin.configureWorker(options)) as WorkerOptions;
   if (!options.workflowsPath) return options;
-  let bundle: PluginBundleOptions = { workflowsPath: options.workflowsPath, workflowInterceptorModules: options.interceptors?.workflowModules };
+  // What the official worker hands configureBundler: its BundleOptions, converter paths included.
+  const { dataConverter, bundlerOptions } = options;
+  let bundle: PluginBundleOptions = {
+    workflowsPath: options.workflowsPath,
+    workflowInterceptorModules: options.interceptors?.workflowModules,
+    ...(bundlerOptions?.ignoreModules && { ignoreModules: [...bundlerOptions.ignoreModules] }),
+    ...(dataConverter?.payloadConverterPath && { payloadConverterPath: dataConverter.payloadConverterPath }),
+    ...(dataConverter?.failureConverterPath && { failureConverterPath: dataConverter.failureConverterPath }),
+  };
   for (const plugin of plugins) if (plugin.configureBundler) bundle = plugin.configureBundler(bundle) as PluginBundleOptions;
-  return { ...options, workflowsPath: bundle.workflowsPath, interceptors: { ...options.interceptors, workflowModules: bundle.workflowInterceptorModules } };
+  const converterPaths = { payloadConverterPath: bundle.payloadConverterPath, failureConverterPath: bundle.failureConverterPath };
+  return {
+    ...options,
+    workflowsPath: bundle.workflowsPath,
+    interceptors: { ...options.interceptors, workflowModules: bundle.workflowInterceptorModules },
+    ...(bundle.ignoreModules && { bundlerOptions: { ...bundlerOptions, ignoreModules: bundle.ignoreModules } }),
+    ...((converterPaths.payloadConverterPath || converterPaths.failureConverterPath) && { dataConverter: { ...dataConverter, ...converterPaths } }),
+  };
 }
 
 /** An official option this runtime does not implement yet: refused by name, never silently dropped. */
@@ -120,6 +146,7 @@ const MAPPED = new Set([
   'maxConcurrentWorkflowTaskPolls', 'maxCachedWorkflows', 'stickyQueueScheduleToStartTimeout',
   'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime', 'plugins',
   'sinks', 'showStackTraceSources', 'shutdownForceTime',
+  'workflowBundle', 'bundlerOptions', 'dataConverter',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -133,6 +160,9 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.identity !== undefined) entity.identity = options.identity;
   if (options.activities !== undefined) entity.activities = activityMap(options.activities);
   if (options.workflowsPath !== undefined) entity.workflowsPath = options.workflowsPath;
+  if (options.workflowBundle !== undefined) entity.workflowBundle = options.workflowBundle;
+  if (options.bundlerOptions !== undefined) entity.bundlerOptions = options.bundlerOptions;
+  if (options.dataConverter !== undefined) entity.dataConverter = options.dataConverter;
   if (options.interceptors?.workflowModules?.length) entity.workflowInterceptorModules = options.interceptors.workflowModules;
   copy(options, entity, 'maxConcurrentActivityTaskExecutions');
   copy(options, entity, 'maxConcurrentWorkflowTaskExecutions');

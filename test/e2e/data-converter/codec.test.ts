@@ -16,10 +16,11 @@ import { payloadConverter as dateConverter } from '../../fixtures/data-converter
 import { EncryptionCodec, ENCRYPTED } from '../../fixtures/data-converter/encryption-codec.js';
 import { failureConverter } from '../../fixtures/data-converter/failure-converter.js';
 import { dates, failing, secretGreeting, stateQuery, suffixSignal } from '../../fixtures/data-converter/workflows.js';
+import { NativeConnection, Worker } from '../../../compat/index.js';
 import { workerSpecSchema } from '../../../core/runtime/worker-spec.js';
 import { officialBundle, startOfficialWorker } from '../../helpers/official-worker.js';
 import { testRuntime } from '../../helpers/runtime.js';
-import { uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
+import { temporalAddress, uniqueTaskQueue, useServer, waitFor } from '../../helpers/temporal.js';
 import { encodingOf, encodingsByEvent, payloadsIn } from './payloads.js';
 
 const fixtures = path.resolve('test/fixtures/data-converter');
@@ -47,6 +48,20 @@ function ours(dataConverter: WorkerDataConverter): Start {
 function official(dataConverter: WorkerDataConverter): Start {
   const { payloadCodecs, ...paths } = dataConverter;
   return async (taskQueue) => (await startOfficialWorker(taskQueue, { activities, dataConverter: { payloadCodecs }, workflowBundle: await officialBundle(workflowsPath, [], paths) }, workflowsPath)).stop;
+}
+
+/** The drop-in facade, given the options object an official worker file would give. */
+function facade(dataConverter: WorkerDataConverter): Start {
+  return async (taskQueue) => {
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, dataConverter });
+    const running = worker.run();
+    return async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    };
+  };
 }
 
 function client(dataConverter: Partial<LoadedDataConverter>): Client {
@@ -85,6 +100,9 @@ describe('payload codecs on the workflow path', () => {
     const yardstick = await secretRun(official({ payloadCodecs: [codec] }));
     expect(yardstick.result).toBe(run.result);
     expect(encodingsByEvent(yardstick.history)).toEqual(encodings);
+    const dropIn = await secretRun(facade({ payloadCodecs: [codec] }));
+    expect(dropIn.result).toBe(run.result);
+    expect(encodingsByEvent(dropIn.history)).toEqual(encodings);
 
     // The replayer needs the codec too: without it the workflow cannot read its input.
     expect(await replayHistory(run.history, { workflowsPath, dataConverter: { payloadCodecs: [codec] } })).toMatchObject({ ok: true });
