@@ -5,6 +5,11 @@
 // Drop-in names of @temporalio/worker.
 export { NativeConnection, Worker, WorkerOptionUnsupportedError } from './compat/index.js';
 export type { NativeConnectionOptions, State, WorkerOptions, ActivityInterceptorsFactory, ActivityInboundCallsInterceptor } from './compat/index.js';
+// Data converters and workflow bundles, as the official worker takes them (docs/workflows.md).
+// `bundleWorkflowCode` builds a bundle ahead (CI), for the `workflowBundle` option.
+export { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './sandbox/bundler.js';
+export type { BundlerOptions, WorkflowBundleOption } from './sandbox/workflow-bundle-source.js';
+export type { WorkerDataConverter } from './core/worker/data-converter.js';
 // The runtime: many entities per process, plugins, readiness.
 export { Runtime, type Readiness, type RuntimeDeps } from './core/runtime/runtime.js';
 export type { RuntimeInput, RuntimeOptions } from './core/runtime/runtime-options.js';
