@@ -75,8 +75,11 @@ export interface WorkflowBundle {
 }
 
 /** Names of the generated entries; they exist only in memory, so the cache must not watch them. */
-/** 2: library and user parts (bundle-parts.ts); 1 was a single IIFE sharing user modules. */
-const BUNDLE_LAYOUT = 3; // 3: ignored modules throw when used, require.resolve rewritten
+/**
+ * 3: ignored modules throw when used, require.resolve rewritten; 2: library and user parts
+ * (bundle-parts.ts); 1 was a single IIFE sharing user modules.
+ */
+const BUNDLE_LAYOUT = 3;
 const USER_ENTRY_NAME = 'workflow-bundle-entry.cjs';
 const LIBRARY_ENTRY_NAME = 'workflow-library-entry.cjs';
 

@@ -256,7 +256,7 @@ export class WorkflowTaskHandler {
         completion = Completion.decode(await deps.sandbox.activate({ runId: state.runId, bundleId: deps.bundleId, activation: bytes, info: deps.runCreate, sinks: deps.sinks }));
         await deps.codec?.encodeCompletion(completion, state.options);
       } catch (err) {
-        // The sandbox lost the run (deadlock, thread crash): the state awaits a completion that
+        // The sandbox lost the run (deadlock, thread crash) or a codec failed: the state awaits a completion that
         // will never come, so it cannot give an outcome. Fail the task; the run is evicted.
         return failOutcome(err);
       }
