@@ -104,7 +104,8 @@ export function createBundleGuard(options: GuardOptions): { plugin: Plugin; viol
         const bare = specifier.startsWith('node:') ? specifier.slice('node:'.length) : specifier;
         // Before ignoreModules: an ignored `fs` stub would look like a real fs to the probe.
         if (bare === 'fs' && PROTOBUFJS_FS_PROBE.test(args.importer)) return { path: 'null', namespace: VIRTUAL };
-        if (matchesModule(specifier, options.ignoreModules)) return { path: `ignored/${specifier}`, namespace: VIRTUAL };
+        // `ignoreModules: ['fs']` covers `node:fs` too (the official bundler cannot take `node:` imports at all).
+        if (matchesModule(specifier, options.ignoreModules) || matchesModule(bare, options.ignoreModules)) return { path: `ignored/${specifier}`, namespace: VIRTUAL };
         if (bare in BUILTIN_STAND_INS) return { path: `builtin/${bare}`, namespace: VIRTUAL };
         if (matchesModule(bare, builtins) || matchesModule(specifier, FORBIDDEN_PACKAGES)) {
           const importer = args.importer ? path.relative(process.cwd(), args.importer) || args.importer : '<entry>';

@@ -46,10 +46,10 @@ async function withEntity<T>(input: Omit<WorkerEntityInput, 'taskQueue'>, fn: (t
 }
 
 describe('bundling on a worker entity', () => {
-  it('bundlerOptions.ignoreModules: a workflow file importing fs and @temporalio/client runs', async () => {
+  it('bundlerOptions.ignoreModules: a workflow file importing fs, node:crypto and @temporalio/client runs', async () => {
     const workflowsPath = path.join(parity, 'ignored.ts');
     await expect(new WorkerEntity({ taskQueue: uniqueTaskQueue('refused'), workflowsPath }, { connection: server.connection, sandbox }).start()).rejects.toMatchObject({ code: 'WORKFLOW_BUNDLE_FORBIDDEN_IMPORT' });
-    const result = await withEntity({ workflowsPath, bundlerOptions: { ignoreModules: ['fs', '@temporalio/client'] } }, (taskQueue) =>
+    const result = await withEntity({ workflowsPath, bundlerOptions: { ignoreModules: ['fs', 'crypto', '@temporalio/client'] } }, (taskQueue) =>
       server.client.workflow.execute('usesIgnored', { taskQueue, workflowId: taskQueue, args: [false] }),
     );
     expect(result).toBe('imported, function');
