@@ -93,10 +93,11 @@ export class ModulePolicy {
 
   /**
    * The absolute file a workflowsPath names (a directory's index file), checked like a plugin
-   * module; a missing file is refused too, since nothing may be bundled from it.
+   * module; a missing file is refused too, since nothing may be bundled from it. Other code paths
+   * of a spec (converter modules, a prebuilt bundle) are checked the same way, under their `field`.
    */
   workflowsFile(specifier: string, origin: ModuleOrigin, field = 'workflowsPath'): string {
-    const use = { what: 'workflowsPath', field };
+    const use = { what: field, field };
     let file = this.locate(specifier, use, 'path');
     let st = statOrUndefined(file);
     if (!st) throw this.refuse('MODULE_REFUSED', specifier, use, `${file} does not exist`);

@@ -75,7 +75,7 @@ export function resolveSpec(
   if (spec.drainGraceMs !== undefined) input.drainGraceMs = spec.drainGraceMs;
   if (spec.sinks) input.sinks = spec.sinks;
   if (spec.showStackTraceSources !== undefined) input.showStackTraceSources = spec.showStackTraceSources;
-  const codeOptions = rebaseCodePaths(spec, ctx.baseDir);
+  const codeOptions = admitCodePaths(spec, (file, field) => ctx.modules.workflowsFile(file, ctx.origin, field));
   for (const key of ['dataConverter', 'bundlerOptions', 'workflowBundle'] as const) {
     if (codeOptions[key] === undefined) continue;
     if (entityAccepts(key)) input[key] = codeOptions[key];
@@ -110,14 +110,17 @@ export function resolveSpec(
   };
 }
 
-/** The code options with relative paths resolved against `baseDir`, like `workflowsPath`. */
-function rebaseCodePaths(spec: InProcessSpec, baseDir: string): Pick<InProcessSpec, 'dataConverter' | 'bundlerOptions' | 'workflowBundle'> {
-  const at = (file: string | undefined) => file && path.resolve(baseDir, file);
+/**
+ * The code options with every path checked by the module policy like `workflowsPath` (a regular
+ * file under the module roots; relative to the base dir) and replaced by the file it names.
+ */
+function admitCodePaths(spec: InProcessSpec, admit: (file: string, field: string) => string): Pick<InProcessSpec, 'dataConverter' | 'bundlerOptions' | 'workflowBundle'> {
+  const at = <K extends string>(file: string | undefined, key: K, prefix: string) => (file ? { [key]: admit(file, `${prefix}.${key}`) } : {}) as Partial<Record<K, string>>;
   const { dataConverter: dc, workflowBundle: wb } = spec;
   return {
     bundlerOptions: spec.bundlerOptions,
-    dataConverter: dc && { ...dc, ...(dc.payloadConverterPath && { payloadConverterPath: at(dc.payloadConverterPath) }), ...(dc.failureConverterPath && { failureConverterPath: at(dc.failureConverterPath) }) },
-    workflowBundle: wb && ('codePath' in wb ? { codePath: at(wb.codePath)!, ...(wb.sourceMapPath && { sourceMapPath: at(wb.sourceMapPath) }) } : wb),
+    dataConverter: dc && { ...dc, ...at(dc.payloadConverterPath, 'payloadConverterPath', 'dataConverter'), ...at(dc.failureConverterPath, 'failureConverterPath', 'dataConverter') },
+    workflowBundle: wb && ('codePath' in wb ? { codePath: admit(wb.codePath, 'workflowBundle.codePath'), ...at(wb.sourceMapPath, 'sourceMapPath', 'workflowBundle') } : wb),
   };
 }
 

@@ -151,10 +151,12 @@ describe('payload codecs on the workflow path', () => {
     }
   });
 
-  it('Runtime.addWorker takes dataConverter in-process; a JSON spec (POST /workers, config) cannot carry it', async () => {
+  it('Runtime.addWorker takes dataConverter in-process, through the module policy; a JSON spec (POST /workers, config) cannot carry it', async () => {
     expect(workerSpecSchema.safeParse({ taskQueue: 'tq', dataConverter: { payloadConverterPath: '/tmp/x.js' } }).success).toBe(false);
     const runtime = await testRuntime({}, { sandbox });
     try {
+      // Code paths pass the module policy like workflowsPath: nothing outside the module roots loads.
+      await expect(runtime.addWorker({ taskQueue: uniqueTaskQueue('refused'), activities, dataConverter: { payloadConverterPath: '/etc/hostname' } })).rejects.toMatchObject({ code: 'MODULE_REFUSED', message: expect.stringMatching(/^dataConverter.payloadConverterPath "\/etc\/hostname" refused/) });
       const taskQueue = uniqueTaskQueue('runtime-codec');
       // A relative converter path resolves against the runtime's baseDir (test/fixtures/plugins), as workflowsPath does.
       await runtime.addWorker({ taskQueue, workflowsPath, activities, dataConverter: { payloadCodecs: [codec], failureConverterPath: '../data-converter/failure-converter.ts' } });
