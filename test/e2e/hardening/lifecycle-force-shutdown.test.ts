@@ -142,8 +142,12 @@ describe('lifecycle races', () => {
       }
       return 'unreachable';
     };
-    const entity = new WorkerEntity({ taskQueue, workflowsPath: fixtureWorkflowsPath, activities: { poisoner } }, { connection: server.connection, logger: silentLogger, dataConverter });
+    // The codec is the activity side's only: a workflow worker with it would fail to decode the
+    // activity failure (the server puts the last heartbeat details in it), as the official one would.
+    const entity = new WorkerEntity({ taskQueue, activities: { poisoner } }, { connection: server.connection, logger: silentLogger, dataConverter });
+    const workflows = new WorkerEntity({ taskQueue, workflowsPath: fixtureWorkflowsPath }, { connection: server.connection, logger: silentLogger });
     await entity.start();
+    await workflows.start();
     try {
       const t0 = performance.now();
       const result = (await server.client.workflow.execute('callActivityCatching', {
@@ -155,7 +159,7 @@ describe('lifecycle races', () => {
       // Answered, not left to its 60 s start-to-close.
       expect(performance.now() - t0).toBeLessThan(20_000);
     } finally {
-      await entity.close();
+      await Promise.all([entity.close(), workflows.close()]);
     }
   });
 });
