@@ -15,7 +15,7 @@ import * as activities from '../../fixtures/data-converter/activities.js';
 import { payloadConverter as dateConverter } from '../../fixtures/data-converter/date-converter.js';
 import { EncryptionCodec, ENCRYPTED } from '../../fixtures/data-converter/encryption-codec.js';
 import { failureConverter } from '../../fixtures/data-converter/failure-converter.js';
-import { dates, failing, secretGreeting, stateQuery, suffixSignal } from '../../fixtures/data-converter/workflows.js';
+import { dates, failing, secretGreeting, shoutUpdate, stateQuery, suffixSignal } from '../../fixtures/data-converter/workflows.js';
 import { NativeConnection, Worker } from '../../../compat/index.js';
 import { workerSpecSchema } from '../../../core/runtime/worker-spec.js';
 import { officialBundle, startOfficialWorker } from '../../helpers/official-worker.js';
@@ -76,23 +76,27 @@ async function secretRun(start: Start) {
     // A query input and result pass the codec both ways (the strict codec throws on plain ones).
     await waitFor(async () => (await handle.query(stateQuery, '>> ')).greeting !== undefined, 20_000, 'the activity result');
     const state = await handle.query(stateQuery, '>> ');
+    const shouted = await handle.executeUpdate(shoutUpdate, { args: ['psst'] });
     await handle.signal(suffixSignal, '!');
-    return { result: await handle.result(), state, history: await handle.fetchHistory() };
+    return { result: await handle.result(), state, shouted, history: await handle.fetchHistory() };
   } finally {
     await stop();
   }
 }
 
 describe('payload codecs on the workflow path', () => {
-  it('an encryption codec round-trips through activity, signal and query; the server holds only encrypted payloads', async () => {
+  it('an encryption codec round-trips through activity, signal, query and update; the server holds only encrypted payloads', async () => {
     const run = await secretRun(ours({ payloadCodecs: [codec] }));
     expect(run.result).toBe('Hello, Ada!');
     expect(run.state).toEqual({ greeting: '>> Hello, Ada' });
+    expect(run.shouted).toBe('PSST');
     const encodings = encodingsByEvent(run.history);
     expect(encodings).toEqual([
       `workflowExecutionStarted:${ENCRYPTED}`,
       `activityTaskScheduled:${ENCRYPTED}`,
       `activityTaskCompleted:${ENCRYPTED}`,
+      `workflowExecutionUpdateAccepted:${ENCRYPTED}`,
+      `workflowExecutionUpdateCompleted:${ENCRYPTED}`,
       `workflowExecutionSignaled:${ENCRYPTED}`,
       `workflowExecutionCompleted:${ENCRYPTED}`,
     ]);
