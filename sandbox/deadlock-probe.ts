@@ -95,6 +95,8 @@ export class DeadlockProbe {
         this.#paused.set(sessionId, resolve);
         setTimeout(() => reject(new Error('no pause')), this.#replyWaitMs).unref();
       });
+      // If the pause request itself fails (the thread died), nobody awaits `paused` any more.
+      paused.catch(() => undefined);
       await this.#send(sessionId, 'Debugger.pause');
       const frames = await paused;
       return this.#describe(sessionId, frames);
