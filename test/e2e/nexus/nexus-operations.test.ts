@@ -1,0 +1,93 @@
+/**
+ * Nexus operations from a workflow, ours vs the official worker (real server): each caller
+ * workflow runs on both runtimes (the shared worker pair) against a handler on another task queue,
+ * served by the official worker and by ours; results, caller history shapes and cross replays
+ * must agree.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOfficialWorker } from '../../helpers/official-worker.js';
+import { uniqueTaskQueue } from '../../helpers/temporal.js';
+import { workerPair, type Scenario } from '../workflow-api/worker-pair.js';
+import { testServiceHandler } from '../../fixtures/workflows/nexus/handlers.js';
+import { createEndpoint, deleteEndpoint, uniqueEndpointName, type Endpoint } from './nexus-endpoints.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/nexus');
+const workflowsPath = path.join(fixtures, 'workflows.ts');
+const pair = workerPair({ workflowsPath });
+
+const handlers = {} as { official: Endpoint };
+let stopHandlers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  const officialQueue = uniqueTaskQueue('nexus-handler-official');
+  const official = await startOfficialWorker(officialQueue, { nexusServices: [testServiceHandler] }, workflowsPath);
+  stopHandlers.push(official.stop);
+  handlers.official = await createEndpoint(pair.client, uniqueEndpointName('official'), officialQueue);
+});
+afterAll(async () => {
+  await Promise.all(Object.values(handlers).map((e) => deleteEndpoint(pair.client, e)));
+  await Promise.all(stopHandlers.map((stop) => stop()));
+  stopHandlers = [];
+});
+
+/** Runs `type` with the endpoint and an id (`${name}-run`) for the workflow backing the operation. */
+const calls =
+  (type: string, endpoint: () => Endpoint, name = type, ...extra: unknown[]): Scenario =>
+  async (side) => {
+    const handle = await side.client.workflow.start(type, { taskQueue: side.taskQueue, workflowId: side.id(name), args: [endpoint().name, side.id(`${name}-run`), ...extra] });
+    return { handles: [handle], result: await handle.result() };
+  };
+
+describe.each([['the official worker', () => handlers.official]])('Nexus operations served by %s (real server)', (_who, endpoint) => {
+  it('a sync operation returns its result', async () => {
+    const { ours } = await pair.compare(calls('callsSync', endpoint));
+    expect(ours).toBe('echo: hi');
+  });
+
+  it('an async (workflow run) operation starts with a token, then completes', async () => {
+    const { ours } = await pair.compare(calls('callsAsync', endpoint));
+    expect(ours).toEqual({ token: true, result: 'Hello, Nexus' });
+  });
+
+  it('an OperationError fails the operation: NexusOperationFailure around an ApplicationFailure', async () => {
+    const scenario: Scenario = async (side) => {
+      const handle = await side.client.workflow.start('callsFailing', { taskQueue: side.taskQueue, workflowId: side.id('op-error'), args: [endpoint().name, 'failWithOperationError'] });
+      return { handles: [handle], result: await handle.result() };
+    };
+    const { ours } = await pair.compare(scenario);
+    expect(ours).toMatchObject({ name: 'NexusOperationFailure', operation: 'failWithOperationError', cause: { message: 'operation failed for x' } });
+  });
+
+  it('a non-retryable HandlerError fails the operation with the HandlerError as cause', async () => {
+    const scenario: Scenario = async (side) => {
+      const handle = await side.client.workflow.start('callsFailing', { taskQueue: side.taskQueue, workflowId: side.id('handler-error'), args: [endpoint().name, 'failWithHandlerError'] });
+      return { handles: [handle], result: await handle.result() };
+    };
+    const { ours } = await pair.compare(scenario);
+    expect(ours).toMatchObject({ name: 'NexusOperationFailure', cause: { name: 'HandlerError', type: 'BAD_REQUEST', message: 'bad request for x' } });
+  });
+
+  it.each(['WAIT_CANCELLATION_COMPLETED', 'WAIT_CANCELLATION_REQUESTED', 'TRY_CANCEL', 'ABANDON'])('a started operation cancelled with %s rejects with a cancelled NexusOperationFailure', async (type) => {
+    const scenario: Scenario = async (side) => {
+      const outcome = await calls('cancelsOperation', endpoint, `cancel-${type}`, type)(side);
+      // An abandoned operation's workflow is never told: end it.
+      if (type === 'ABANDON') await side.client.workflow.getHandle(side.id(`cancel-${type}-run`)).terminate('test done');
+      return outcome;
+    };
+    const { ours } = await pair.compare(scenario);
+    expect(ours).toMatchObject({ name: 'NexusOperationFailure', cause: { name: 'CancelledFailure' } });
+  });
+
+  it('an operation past its schedule-to-close timeout fails with a TimeoutFailure', async () => {
+    const scenario: Scenario = async (side) => {
+      const outcome = await calls('timesOut', endpoint)(side);
+      // The workflow backing the operation keeps waiting: end it.
+      await side.client.workflow.getHandle(side.id('timesOut-run')).terminate('test done').catch(() => undefined);
+      return outcome;
+    };
+    const { ours } = await pair.compare(scenario);
+    expect(ours).toMatchObject({ name: 'NexusOperationFailure', cause: { name: 'TimeoutFailure' } });
+  });
+});
