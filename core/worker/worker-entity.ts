@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defaultDataConverter, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
+import { defaultDataConverter, noopMetricMeter, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
 import { ActivityClient } from '../activity/activity-client.js';
 import { ActivityWorker, type DrainPlan } from '../activity/activity-worker.js';
 import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity/activity-execution.js';
@@ -8,6 +8,7 @@ import { temporal } from '../connection/proto.js';
 import { IllegalStateError, RuntimeError } from '../errors.js';
 import { LocalActivityExecutor } from '../local-activity/local-activity-executor.js';
 import { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
+import { NexusWorker } from '../nexus/nexus-worker.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
@@ -88,8 +89,9 @@ export class WorkerEntity {
   readonly workerInstanceKey = randomUUID();
   private readonly machine: WorkerStateMachine;
   private readonly activityWorker: ActivityWorker;
-  /** `Context.current().client` of this entity's activities. */
+  /** `Context.current().client` of this entity's activities, and `getClient()` of its Nexus handlers. */
   private readonly activityClient: ActivityClient;
+  private readonly nexusWorker: NexusWorker | undefined;
   private readonly metricMeter: MetricMeter | undefined;
   private workflowWorker: WorkflowWorker | undefined;
   /** Runs the local activities of this entity's workflows, with this entity's activity functions. */
@@ -146,6 +148,23 @@ export class WorkerEntity {
       onTaskDone: this.safe((r: ActivityExecutionReport) => deps.events?.activityTaskDone?.(r, this)),
       onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('activity', got, this)),
     });
+    if (options.nexusServices.length > 0) {
+      this.nexusWorker = new NexusWorker({
+        connection: deps.connection,
+        namespace: deps.connection.namespace,
+        taskQueue: options.taskQueue,
+        identity: options.identity,
+        workerInstanceKey: this.workerInstanceKey,
+        services: new Map(options.nexusServices.map((s) => [s.definition.name, s])),
+        dataConverter,
+        logger: this.logger,
+        metricMeter: this.metricMeter ?? noopMetricMeter,
+        client: () => this.activityClient.get(),
+        maxConcurrentNexusTaskExecutions: options.maxConcurrentNexusTaskExecutions,
+        maxConcurrentNexusTaskPolls: options.maxConcurrentNexusTaskPolls,
+        onFatal: (err) => this.fail(err),
+      });
+    }
   }
 
   get state(): WorkerState {
@@ -230,6 +249,7 @@ export class WorkerEntity {
     this.machine.assert('start', 'INITIALIZED');
     if (this.hasActivities) this.activityWorker.start();
     this.workflowWorker?.start();
+    this.nexusWorker?.start();
     this.started = true;
     this.machine.moveTo('RUNNING');
   }
@@ -239,6 +259,7 @@ export class WorkerEntity {
     this.machine.assert('pause', 'RUNNING');
     this.activityWorker.pause();
     this.workflowWorker?.pause();
+    this.nexusWorker?.pause();
     this.machine.moveTo('PAUSED');
   }
 
@@ -247,6 +268,7 @@ export class WorkerEntity {
     this.machine.assert('resume', 'PAUSED');
     this.activityWorker.resume();
     this.workflowWorker?.resume();
+    this.nexusWorker?.resume();
     this.machine.moveTo('RUNNING');
   }
 
@@ -283,6 +305,7 @@ export class WorkerEntity {
       await Promise.all([
         this.activityWorker.drain(plan, shutdown, POLL_NATURAL_END_MS),
         this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
+        this.nexusWorker?.drain(plan, shutdown, POLL_NATURAL_END_MS),
       ]);
       await shutdown();
       // Workflow tasks waited for their local activities (or handed back at the heartbeat);
@@ -325,6 +348,7 @@ export class WorkerEntity {
     const types = [];
     if (this.hasActivities) types.push(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
     if (this.workflowWorker) types.push(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
+    if (this.nexusWorker) types.push(TaskQueueType.TASK_QUEUE_TYPE_NEXUS);
     if (!types.length) return;
     try {
       await this.deps.connection.call('shutdownWorker', {

@@ -7,9 +7,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from '../../../core/connection/connection.js';
+import { WorkerEntity } from '../../../core/worker/worker-entity.js';
+import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
-import { uniqueTaskQueue } from '../../helpers/temporal.js';
-import { workerPair, type Scenario } from '../workflow-api/worker-pair.js';
+import { ourConnection, uniqueTaskQueue } from '../../helpers/temporal.js';
+import { workerPair, type Scenario, type Side } from '../workflow-api/worker-pair.js';
 import { testServiceHandler } from '../../fixtures/workflows/nexus/handlers.js';
 import { createEndpoint, deleteEndpoint, uniqueEndpointName, type Endpoint } from './nexus-endpoints.js';
 
@@ -17,30 +20,45 @@ const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const workflowsPath = path.join(fixtures, 'workflows.ts');
 const pair = workerPair({ workflowsPath });
 
-const handlers = {} as { official: Endpoint };
+/** The handlers: the same service (and the workflows behind its async operations) on each runtime. */
+const handlers = {} as { official: Endpoint; ours: Endpoint };
 let stopHandlers: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   const officialQueue = uniqueTaskQueue('nexus-handler-official');
-  const official = await startOfficialWorker(officialQueue, { nexusServices: [testServiceHandler] }, workflowsPath);
-  stopHandlers.push(official.stop);
-  handlers.official = await createEndpoint(pair.client, uniqueEndpointName('official'), officialQueue);
+  const oursQueue = uniqueTaskQueue('nexus-handler-ours');
+  const connection: Connection = await ourConnection();
+  const sandbox = await WorkflowSandbox.create({ threads: 1, deadlockTimeoutMs: 2000, maxOldGenerationSizeMb: 64 });
+  const ours = new WorkerEntity({ taskQueue: oursQueue, workflowsPath, nexusServices: [testServiceHandler] }, { connection, sandbox });
+  const [official] = await Promise.all([startOfficialWorker(officialQueue, { nexusServices: [testServiceHandler] }, workflowsPath), ours.start()]);
+  stopHandlers = [official.stop, async () => (await ours.close(), await sandbox.close(), await connection.close())];
+  [handlers.official, handlers.ours] = await Promise.all([
+    createEndpoint(pair.client, uniqueEndpointName('official'), officialQueue),
+    createEndpoint(pair.client, uniqueEndpointName('ours'), oursQueue),
+  ]);
 });
 afterAll(async () => {
   await Promise.all(Object.values(handlers).map((e) => deleteEndpoint(pair.client, e)));
   await Promise.all(stopHandlers.map((stop) => stop()));
-  stopHandlers = [];
 });
 
-/** Runs `type` with the endpoint and an id (`${name}-run`) for the workflow backing the operation. */
+/**
+ * Runs `type` with the endpoint and an id (`${name}-run`, named after the endpoint too: each
+ * handler starts its own) for the workflow backing the operation.
+ */
 const calls =
   (type: string, endpoint: () => Endpoint, name = type, ...extra: unknown[]): Scenario =>
   async (side) => {
-    const handle = await side.client.workflow.start(type, { taskQueue: side.taskQueue, workflowId: side.id(name), args: [endpoint().name, side.id(`${name}-run`), ...extra] });
+    const handle = await side.client.workflow.start(type, { taskQueue: side.taskQueue, workflowId: side.id(`${name}-${endpoint().name}`), args: [endpoint().name, runId(side, endpoint, name), ...extra] });
     return { handles: [handle], result: await handle.result() };
   };
 
-describe.each([['the official worker', () => handlers.official]])('Nexus operations served by %s (real server)', (_who, endpoint) => {
+const runId = (side: Side, endpoint: () => Endpoint, name: string): string => side.id(`${name}-${endpoint().name}-run`);
+
+describe.each([
+  ['the official worker', () => handlers.official],
+  ['our runtime', () => handlers.ours],
+])('Nexus operations served by %s (real server)', (_who, endpoint) => {
   it('a sync operation returns its result', async () => {
     const { ours } = await pair.compare(calls('callsSync', endpoint));
     expect(ours).toBe('echo: hi');
@@ -53,7 +71,7 @@ describe.each([['the official worker', () => handlers.official]])('Nexus operati
 
   it('an OperationError fails the operation: NexusOperationFailure around an ApplicationFailure', async () => {
     const scenario: Scenario = async (side) => {
-      const handle = await side.client.workflow.start('callsFailing', { taskQueue: side.taskQueue, workflowId: side.id('op-error'), args: [endpoint().name, 'failWithOperationError'] });
+      const handle = await side.client.workflow.start('callsFailing', { taskQueue: side.taskQueue, workflowId: side.id(`op-error-${endpoint().name}`), args: [endpoint().name, 'failWithOperationError'] });
       return { handles: [handle], result: await handle.result() };
     };
     const { ours } = await pair.compare(scenario);
@@ -62,7 +80,7 @@ describe.each([['the official worker', () => handlers.official]])('Nexus operati
 
   it('a non-retryable HandlerError fails the operation with the HandlerError as cause', async () => {
     const scenario: Scenario = async (side) => {
-      const handle = await side.client.workflow.start('callsFailing', { taskQueue: side.taskQueue, workflowId: side.id('handler-error'), args: [endpoint().name, 'failWithHandlerError'] });
+      const handle = await side.client.workflow.start('callsFailing', { taskQueue: side.taskQueue, workflowId: side.id(`handler-error-${endpoint().name}`), args: [endpoint().name, 'failWithHandlerError'] });
       return { handles: [handle], result: await handle.result() };
     };
     const { ours } = await pair.compare(scenario);
@@ -73,7 +91,7 @@ describe.each([['the official worker', () => handlers.official]])('Nexus operati
     const scenario: Scenario = async (side) => {
       const outcome = await calls('cancelsOperation', endpoint, `cancel-${type}`, type)(side);
       // An abandoned operation's workflow is never told: end it.
-      if (type === 'ABANDON') await side.client.workflow.getHandle(side.id(`cancel-${type}-run`)).terminate('test done');
+      if (type === 'ABANDON') await side.client.workflow.getHandle(runId(side, endpoint, `cancel-${type}`)).terminate('test done');
       return outcome;
     };
     const { ours } = await pair.compare(scenario);
@@ -84,7 +102,7 @@ describe.each([['the official worker', () => handlers.official]])('Nexus operati
     const scenario: Scenario = async (side) => {
       const outcome = await calls('timesOut', endpoint)(side);
       // The workflow backing the operation keeps waiting: end it.
-      await side.client.workflow.getHandle(side.id('timesOut-run')).terminate('test done').catch(() => undefined);
+      await side.client.workflow.getHandle(runId(side, endpoint, 'timesOut')).terminate('test done').catch(() => undefined);
       return outcome;
     };
     const { ours } = await pair.compare(scenario);
