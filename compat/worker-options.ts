@@ -3,6 +3,8 @@ import type { Context } from '@temporalio/activity';
 import type { Payload } from '@temporalio/common';
 import { RuntimeError } from '../core/errors.js';
 import type { ActivityFunction } from '../core/activity/activity-execution.js';
+import type { NexusInterceptorsFactory } from '../core/nexus/nexus-interceptors.js';
+import type { AnyServiceHandler } from '../core/nexus/nexus-task.js';
 import type { WorkerEntityInput } from '../core/worker/worker-entity-options.js';
 import type { InjectedSinks } from '../sandbox/sinks.js';
 import type { NativeConnection } from './native-connection.js';
@@ -33,7 +35,11 @@ export interface WorkerOptions {
   activities?: object;
   workflowsPath?: string;
   /** `client` and `nexus` interceptors are accepted for plugins' sake; see {@link translateWorkerOptions}. */
-  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[]; client?: unknown; nexus?: unknown[] };
+  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[]; client?: unknown; nexus?: NexusInterceptorsFactory[] };
+  /** Nexus service handlers (`nexus.serviceHandler(...)`), as the official option. */
+  nexusServices?: AnyServiceHandler[];
+  maxConcurrentNexusTaskExecutions?: number;
+  maxConcurrentNexusTaskPolls?: number;
   /** Official worker plugins (`@temporalio/plugin`'s `SimplePlugin` and the like), applied in order. */
   plugins?: WorkerPlugin[];
   maxConcurrentActivityTaskExecutions?: number;
@@ -112,6 +118,7 @@ export interface TranslatedOptions {
   namespace: string;
   entity: WorkerEntityInput;
   activityInterceptors: ActivityInterceptorsFactory[];
+  nexusInterceptors: NexusInterceptorsFactory[];
 }
 
 const MAPPED = new Set([
@@ -120,6 +127,7 @@ const MAPPED = new Set([
   'maxConcurrentWorkflowTaskPolls', 'maxCachedWorkflows', 'stickyQueueScheduleToStartTimeout',
   'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime', 'plugins',
   'sinks', 'showStackTraceSources', 'shutdownForceTime',
+  'nexusServices', 'maxConcurrentNexusTaskExecutions', 'maxConcurrentNexusTaskPolls',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -128,7 +136,6 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
     if (value === undefined || MAPPED.has(name) || name in optionSupport) continue;
     throw new WorkerOptionUnsupportedError(name, 'it has no implementation in this runtime');
   }
-  if (options.interceptors?.nexus?.length) throw new WorkerOptionUnsupportedError('interceptors.nexus', 'Nexus handlers are not served yet');
   const entity: WorkerEntityInput = { taskQueue: options.taskQueue };
   if (options.identity !== undefined) entity.identity = options.identity;
   if (options.activities !== undefined) entity.activities = activityMap(options.activities);
@@ -139,6 +146,9 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   copy(options, entity, 'maxConcurrentActivityTaskPolls');
   copy(options, entity, 'maxConcurrentWorkflowTaskPolls');
   copy(options, entity, 'maxCachedWorkflows');
+  copy(options, entity, 'maxConcurrentNexusTaskExecutions');
+  copy(options, entity, 'maxConcurrentNexusTaskPolls');
+  if (options.nexusServices !== undefined) entity.nexusServices = options.nexusServices;
   if (options.stickyQueueScheduleToStartTimeout !== undefined) entity.stickyQueueScheduleToStartTimeoutMs = msToNumber(options.stickyQueueScheduleToStartTimeout);
   if (options.maxHeartbeatThrottleInterval !== undefined) entity.maxHeartbeatThrottleIntervalMs = msToNumber(options.maxHeartbeatThrottleInterval);
   if (options.defaultHeartbeatThrottleInterval !== undefined) entity.defaultHeartbeatThrottleIntervalMs = msToNumber(options.defaultHeartbeatThrottleInterval);
@@ -146,10 +156,17 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.shutdownForceTime !== undefined) entity.shutdownForceTime = options.shutdownForceTime as Duration;
   if (options.sinks !== undefined) entity.sinks = options.sinks;
   if (typeof options.showStackTraceSources === 'boolean') entity.showStackTraceSources = options.showStackTraceSources;
-  return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [] };
+  return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [], nexusInterceptors: options.interceptors?.nexus ?? [] };
 }
 
-type NumericOption = 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentWorkflowTaskPolls' | 'maxCachedWorkflows';
+type NumericOption =
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskPolls'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'maxCachedWorkflows'
+  | 'maxConcurrentNexusTaskExecutions'
+  | 'maxConcurrentNexusTaskPolls';
 
 function copy(from: WorkerOptions, to: WorkerEntityInput, name: NumericOption): void {
   const v = from[name];

@@ -6,13 +6,14 @@
  * worker answers.
  */
 import type { Client } from '@temporalio/client';
-import { CancelledFailure, LoggerWithComposedMetadata, SdkComponent, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
+import { CancelledFailure, LoggerWithComposedMetadata, MetricMeterWithComposedTags, SdkComponent, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { asyncLocalStorage } from '@temporalio/nexus/lib/context.js';
 import * as nexus from 'nexus-rpc';
 import type { Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
 import type { Logger } from '../logger.js';
+import { TaskInterceptors, type NexusInterceptorsFactory } from './nexus-interceptors.js';
 import { decodeInput, handlerErrorFailure, operationErrorFailure, toNexusFailure } from './nexus-failures.js';
 import { parseRequestTimeout } from './request-timeout.js';
 
@@ -21,18 +22,27 @@ type IRequest = temporal.api.nexus.v1.IRequest;
 type IResponse = temporal.api.nexus.v1.IResponse;
 type IFailure = temporal.api.failure.v1.IFailure;
 
+/**
+ * A service handler of any service. `any`: each handler is typed by its own operation map, which
+ * no common map covers (the official `nexusServices` option is typed the same way).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyServiceHandler = nexus.ServiceHandler<any>;
+
 /** What a Nexus task needs from its worker. */
 export interface NexusTaskDeps {
   connection: Connection;
   namespace: string;
   taskQueue: string;
   identity: string;
-  services: ReadonlyMap<string, nexus.ServiceHandler>;
+  services: ReadonlyMap<string, AnyServiceHandler>;
   dataConverter: LoadedDataConverter;
   logger: Logger;
   metricMeter: MetricMeter;
   /** The entity's `@temporalio/client` Client; undefined once the entity closed. */
   client: () => Promise<Client> | undefined;
+  /** `WorkerOptions.interceptors.nexus`. */
+  interceptors: readonly NexusInterceptorsFactory[];
 }
 
 export type NexusOutcome = 'completed' | 'operationError' | 'handlerError';
@@ -42,7 +52,11 @@ type Answer = { response: IResponse } | { failure: IFailure };
 
 export class NexusTask {
   private readonly abort = new AbortController();
-  private timeout: NodeJS.Timeout | undefined;
+  private readonly headers: Record<string, string>;
+  /** From the `Request-Timeout` header: when the server gives up on the request. */
+  private readonly timeoutMs: number | undefined;
+  private readonly ctx: nexus.OperationContext;
+  private readonly interceptors: TaskInterceptors;
   readonly service: string;
   readonly operation: string;
 
@@ -53,6 +67,11 @@ export class NexusTask {
     const variant = task.request?.startOperation ?? task.request?.cancelOperation;
     this.service = variant?.service ?? '';
     this.operation = variant?.operation ?? '';
+    this.headers = lowerCaseKeys(task.request?.header);
+    this.timeoutMs = parseRequestTimeout(this.headers['request-timeout']);
+    const requestDeadline = this.timeoutMs === undefined ? undefined : new Date(Date.now() + this.timeoutMs);
+    this.ctx = { service: this.service, operation: this.operation, headers: caseInsensitive(this.headers), abortSignal: this.abort.signal, requestDeadline };
+    this.interceptors = new TaskInterceptors(deps.interceptors, this.ctx);
   }
 
   /** Aborts the handler's signal with a CancelledFailure naming why, as the official worker does. */
@@ -63,18 +82,15 @@ export class NexusTask {
   /** Runs the handler and answers the server; never throws. */
   async run(): Promise<NexusOutcome> {
     const request = this.task.request ?? {};
-    const headers = lowerCaseKeys(request.header);
-    const timeoutMs = parseRequestTimeout(headers['request-timeout']);
     // The server gives up on the request at its deadline: the handler is told to stop then.
-    if (timeoutMs !== undefined) this.timeout = setTimeout(() => this.cancel('TIMED_OUT'), timeoutMs);
-    const deadline = timeoutMs === undefined ? undefined : new Date(Date.now() + timeoutMs);
+    const timer = this.timeoutMs === undefined ? undefined : setTimeout(() => this.cancel('TIMED_OUT'), this.timeoutMs);
     let answer: Answer;
     try {
-      answer = await this.inContext(request, () => this.handle(request, headers, deadline));
+      answer = await this.inContext(request, () => this.handle(request));
     } catch (err) {
       answer = { failure: await handlerErrorFailure(this.deps.dataConverter, err) };
     } finally {
-      clearTimeout(this.timeout);
+      clearTimeout(timer);
     }
     await this.respond(answer, request.capabilities?.temporalFailureResponses ?? false);
     if ('failure' in answer) return 'handlerError';
@@ -85,26 +101,21 @@ export class NexusTask {
     const { deps } = this;
     const client = await deps.client();
     if (!client) throw new nexus.HandlerError('INTERNAL', 'The worker is closing', { retryableOverride: true });
-    const log = LoggerWithComposedMetadata.compose(deps.logger, {
-      sdkComponent: SdkComponent.nexus,
-      namespace: deps.namespace,
-      taskQueue: deps.taskQueue,
-      service: this.service,
-      operation: this.operation,
-    });
-    const store = { client, namespace: deps.namespace, taskQueue: deps.taskQueue, endpoint: request.endpoint ?? '', log, metrics: deps.metricMeter };
+    const base = { namespace: deps.namespace, taskQueue: deps.taskQueue, service: this.service, operation: this.operation };
+    const log = LoggerWithComposedMetadata.compose(deps.logger, () => ({ sdkComponent: SdkComponent.nexus, ...this.interceptors.logAttributes(base) }));
+    const metrics = MetricMeterWithComposedTags.compose(deps.metricMeter, () => this.interceptors.metricTags(base));
+    const store = { client, namespace: deps.namespace, taskQueue: deps.taskQueue, endpoint: request.endpoint ?? '', log, metrics };
     return asyncLocalStorage.run(store, fn);
   }
 
-  private async handle(request: IRequest, headers: Record<string, string>, requestDeadline: Date | undefined): Promise<Answer> {
+  private async handle(request: IRequest): Promise<Answer> {
     const dc = this.deps.dataConverter;
-    const base = { service: this.service, operation: this.operation, headers: caseInsensitive(headers), abortSignal: this.abort.signal, requestDeadline };
     const handler = this.operationHandler();
     const start = request.startOperation;
     if (start) {
       if (!start.requestId) throw new nexus.HandlerError('BAD_REQUEST', 'Missing requestId in Nexus start operation request');
       const ctx: nexus.StartOperationContext = {
-        ...base,
+        ...this.ctx,
         requestId: start.requestId,
         inboundLinks: (start.links ?? []).map(toNexusLink),
         callbackUrl: start.callback ?? undefined,
@@ -113,7 +124,7 @@ export class NexusTask {
       };
       try {
         const input = await decodeInput(dc, start.payload, handler.inputType);
-        const result = await handler.start(ctx, input);
+        const { result } = await this.interceptors.start({ ctx, input }, async (i) => ({ result: await handler.start(i.ctx, i.input) }));
         const links = ctx.outboundLinks.map((l) => ({ url: l.url.toString(), type: l.type }));
         const startOperation = result.isAsync
           ? { asyncSuccess: { operationToken: result.token, links } }
@@ -127,7 +138,7 @@ export class NexusTask {
     const cancel = request.cancelOperation;
     if (cancel) {
       if (!cancel.operationToken) throw new nexus.HandlerError('BAD_REQUEST', 'Request missing Operation token');
-      await handler.cancel(base, cancel.operationToken);
+      await this.interceptors.cancel({ ctx: this.ctx, token: cancel.operationToken }, (i) => handler.cancel(i.ctx, i.token));
       return { response: { cancelOperation: {} } };
     }
     throw new nexus.HandlerError('NOT_IMPLEMENTED', 'Request method not implemented');

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import type { ServiceHandler } from 'nexus-rpc';
 import type { ActivityFunction } from '../activity/activity-execution.js';
+import type { AnyServiceHandler } from '../nexus/nexus-task.js';
 import { heartbeatThrottleDefaults } from '../activity/heartbeat-throttle.js';
 import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type ShutdownOptions } from './shutdown-options.js';
 import type { InjectedSinks } from '../../sandbox/sinks.js';
@@ -49,9 +49,7 @@ export interface WorkerEntityOptions extends ShutdownOptions {
    * Nexus service handlers (`nexus.serviceHandler(...)` from `nexus-rpc`, with
    * `@temporalio/nexus` helpers) served on this task queue; no Nexus polling without them. Code only.
    */
-  // any: a handler is typed by its own operation map, which no common map covers (the official option is typed the same way).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  nexusServices: ServiceHandler<any>[];
+  nexusServices: AnyServiceHandler[];
   /** Nexus tasks run at once; no poll happens without a free slot. @default 100 */
   maxConcurrentNexusTaskExecutions: number;
   /** Concurrent Nexus long polls, capped by the slots. @default 10 */
@@ -82,7 +80,7 @@ export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial
 
 const positiveInt = z.number().int().positive();
 
-const isServiceHandler = (v: unknown): boolean => typeof (v as ServiceHandler | null)?.getOperationHandler === 'function' && !!(v as ServiceHandler).definition?.name;
+const isServiceHandler = (v: unknown): boolean => typeof (v as AnyServiceHandler | null)?.getOperationHandler === 'function' && !!(v as AnyServiceHandler).definition?.name;
 
 function isSinkFunction(v: unknown): boolean {
   const o = v as { fn?: unknown; callDuringReplay?: unknown } | null;
@@ -112,7 +110,7 @@ export const workerEntityInputSchema = z
       .refine((sinks) => !Object.keys(sinks).some((name) => name.startsWith('__temporal_')), "sink names must not use the reserved prefix '__temporal_' (as in the official worker)")
       .optional(),
     nexusServices: z
-      .array(z.custom<ServiceHandler>(isServiceHandler, 'must be a Nexus service handler (nexus.serviceHandler(...)) with a non-empty service name'))
+      .array(z.custom<AnyServiceHandler>(isServiceHandler, 'must be a Nexus service handler (nexus.serviceHandler(...)) with a non-empty service name'))
       .refine((services) => new Set(services.map((s) => s.definition.name)).size === services.length, 'registers the same Nexus service twice (as the official worker refuses)')
       .optional(),
     maxConcurrentNexusTaskExecutions: positiveInt.optional(),

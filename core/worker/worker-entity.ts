@@ -8,6 +8,7 @@ import { temporal } from '../connection/proto.js';
 import { IllegalStateError, RuntimeError } from '../errors.js';
 import { LocalActivityExecutor } from '../local-activity/local-activity-executor.js';
 import { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
+import type { NexusInterceptorsFactory } from '../nexus/nexus-interceptors.js';
 import { NexusWorker } from '../nexus/nexus-worker.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
@@ -49,6 +50,8 @@ export interface WorkerEntityDeps {
   metricMeter?: MetricMeter;
   /** Runs around every activity function (activity inbound interceptors); must call `fn(...args)`. */
   activityInvoke?: ActivityExecutionDeps['invoke'];
+  /** Nexus interceptors (the official `WorkerOptions.interceptors.nexus`), for every Nexus task. */
+  nexusInterceptors?: NexusInterceptorsFactory[];
   /** Hooks for metrics; exceptions thrown by them are swallowed. */
   events?: {
     activityTaskDone?: (report: ActivityExecutionReport, entity: WorkerEntity) => void;
@@ -160,6 +163,7 @@ export class WorkerEntity {
         logger: this.logger,
         metricMeter: this.metricMeter ?? noopMetricMeter,
         client: () => this.activityClient.get(),
+        interceptors: deps.nexusInterceptors ?? [],
         maxConcurrentNexusTaskExecutions: options.maxConcurrentNexusTaskExecutions,
         maxConcurrentNexusTaskPolls: options.maxConcurrentNexusTaskPolls,
         onFatal: (err) => this.fail(err),

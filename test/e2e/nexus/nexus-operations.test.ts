@@ -11,9 +11,9 @@ import type { Connection } from '../../../core/connection/connection.js';
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
 import { startOfficialWorker } from '../../helpers/official-worker.js';
-import { ourConnection, uniqueTaskQueue } from '../../helpers/temporal.js';
+import { ourConnection, uniqueTaskQueue, waitFor } from '../../helpers/temporal.js';
 import { workerPair, type Scenario, type Side } from '../workflow-api/worker-pair.js';
-import { testServiceHandler } from '../../fixtures/workflows/nexus/handlers.js';
+import { slowStarted, testServiceHandler } from '../../fixtures/workflows/nexus/handlers.js';
 import { createEndpoint, deleteEndpoint, uniqueEndpointName, type Endpoint } from './nexus-endpoints.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/nexus');
@@ -23,13 +23,14 @@ const pair = workerPair({ workflowsPath });
 /** The handlers: the same service (and the workflows behind its async operations) on each runtime. */
 const handlers = {} as { official: Endpoint; ours: Endpoint };
 let stopHandlers: Array<() => Promise<void>> = [];
+let ourHandler: WorkerEntity;
 
 beforeAll(async () => {
   const officialQueue = uniqueTaskQueue('nexus-handler-official');
   const oursQueue = uniqueTaskQueue('nexus-handler-ours');
   const connection: Connection = await ourConnection();
   const sandbox = await WorkflowSandbox.create({ threads: 1, deadlockTimeoutMs: 2000, maxOldGenerationSizeMb: 64 });
-  const ours = new WorkerEntity({ taskQueue: oursQueue, workflowsPath, nexusServices: [testServiceHandler] }, { connection, sandbox });
+  const ours = (ourHandler = new WorkerEntity({ taskQueue: oursQueue, workflowsPath, nexusServices: [testServiceHandler] }, { connection, sandbox }));
   const [official] = await Promise.all([startOfficialWorker(officialQueue, { nexusServices: [testServiceHandler] }, workflowsPath), ours.start()]);
   stopHandlers = [official.stop, async () => (await ours.close(), await sandbox.close(), await connection.close())];
   [handlers.official, handlers.ours] = await Promise.all([
@@ -107,5 +108,20 @@ describe.each([
     };
     const { ours } = await pair.compare(scenario);
     expect(ours).toMatchObject({ name: 'NexusOperationFailure', cause: { name: 'TimeoutFailure' } });
+  });
+});
+
+// Last in the file: it drains our handler.
+describe('draining an entity that serves Nexus handlers (real server)', () => {
+  it('lets the Nexus tasks in flight finish within the grace, then stops', async () => {
+    const before = slowStarted.count;
+    const comparing = pair.compare(calls('callsSlow', () => handlers.ours, 'slow', 1500));
+    await waitFor(() => slowStarted.count === before + 2, 20_000, 'both slow operations in flight');
+    const started = performance.now();
+    await ourHandler.drain({ graceMs: 20_000 });
+    expect(ourHandler.state).toBe('DRAINED');
+    // Cancelled handlers would have failed (and the server retried them on nobody): both succeed.
+    expect((await comparing).ours).toBe('slept 1500 ms');
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 });
