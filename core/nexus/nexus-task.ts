@@ -93,8 +93,13 @@ export class NexusTask {
       clearTimeout(timer);
     }
     await this.respond(answer, request.capabilities?.temporalFailureResponses ?? false);
-    if ('failure' in answer) return 'handlerError';
-    return answer.response.startOperation?.failure ? 'operationError' : 'completed';
+    const outcome = 'failure' in answer ? 'handlerError' : answer.response.startOperation?.failure ? 'operationError' : 'completed';
+    // As the official worker: a handler that failed is worth a warning, unless the worker stopped it.
+    if (outcome !== 'completed' && !this.abort.signal.aborted) {
+      const failure = 'failure' in answer ? answer.failure : answer.response.startOperation?.failure;
+      this.deps.logger.warn('Nexus handler invocation failed', { namespace: this.deps.namespace, taskQueue: this.deps.taskQueue, service: this.service, operation: this.operation, outcome, message: failure?.message });
+    }
+    return outcome;
   }
 
   private async inContext<T>(request: IRequest, fn: () => Promise<T>): Promise<T> {

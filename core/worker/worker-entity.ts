@@ -68,6 +68,8 @@ export interface WorkerEntityStatus {
   identity: string;
   activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number; eager: number };
   workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; attachedQueries: number; cachedRuns: number; stickyQueue?: string };
+  /** With Nexus services: tasks answered by outcome (`operationError` and `handlerError` count failures). */
+  nexus?: { slotsUsed: number; slotsFree: number; completed: number; operationError: number; handlerError: number };
   lastError?: LastError;
 }
 
@@ -335,6 +337,7 @@ export class WorkerEntity {
   status(): WorkerEntityStatus {
     const a = this.activityWorker;
     const w = this.workflowWorker;
+    const n = this.nexusWorker;
     return {
       state: this.state,
       namespace: this.namespace,
@@ -342,6 +345,7 @@ export class WorkerEntity {
       identity: this.options.identity,
       activity: { slotsUsed: a.inFlight, slotsFree: a.slots.capacity - a.inFlight, ...a.counts, eager: a.eagerReceived },
       workflow: w && { slotsUsed: w.inFlight, slotsFree: w.slots.capacity - w.inFlight, ...w.counts, cachedRuns: w.cache.size, stickyQueue: w.stickyQueue },
+      nexus: n && { slotsUsed: n.inFlight, slotsFree: n.slots.capacity - n.inFlight, ...n.counts },
       lastError: this.lastError,
     };
   }

@@ -115,11 +115,14 @@ describe.each([
 describe('draining an entity that serves Nexus handlers (real server)', () => {
   it('lets the Nexus tasks in flight finish within the grace, then stops', async () => {
     const before = slowStarted.count;
+    const answeredBefore = ourHandler.status().nexus!.completed;
     const comparing = pair.compare(calls('callsSlow', () => handlers.ours, 'slow', 1500));
     await waitFor(() => slowStarted.count === before + 2, 20_000, 'both slow operations in flight');
     const started = performance.now();
     await ourHandler.drain({ graceMs: 20_000 });
     expect(ourHandler.state).toBe('DRAINED');
+    // Both slow tasks were answered with their results before the drain ended.
+    expect(ourHandler.status().nexus).toMatchObject({ slotsUsed: 0, completed: answeredBefore + 2 });
     // Cancelled handlers would have failed (and the server retried them on nobody): both succeed.
     expect((await comparing).ours).toBe('slept 1500 ms');
     expect(performance.now() - started).toBeLessThan(15_000);
