@@ -56,7 +56,6 @@ export class NexusTask {
   /** From the `Request-Timeout` header: when the server gives up on the request. */
   private readonly timeoutMs: number | undefined;
   private readonly ctx: nexus.OperationContext;
-  private readonly interceptors: TaskInterceptors;
   readonly service: string;
   readonly operation: string;
 
@@ -71,7 +70,6 @@ export class NexusTask {
     this.timeoutMs = parseRequestTimeout(this.headers['request-timeout']);
     const requestDeadline = this.timeoutMs === undefined ? undefined : new Date(Date.now() + this.timeoutMs);
     this.ctx = { service: this.service, operation: this.operation, headers: caseInsensitive(this.headers), abortSignal: this.abort.signal, requestDeadline };
-    this.interceptors = new TaskInterceptors(deps.interceptors, this.ctx);
   }
 
   /** Aborts the handler's signal with a CancelledFailure naming why, as the official worker does. */
@@ -86,7 +84,7 @@ export class NexusTask {
     const timer = this.timeoutMs === undefined ? undefined : setTimeout(() => this.cancel('TIMED_OUT'), this.timeoutMs);
     let answer: Answer;
     try {
-      answer = await this.inContext(request, () => this.handle(request));
+      answer = await this.inContext(request, (interceptors) => this.handle(request, interceptors));
     } catch (err) {
       answer = { failure: await handlerErrorFailure(this.deps.dataConverter, err) };
     } finally {
@@ -102,18 +100,20 @@ export class NexusTask {
     return outcome;
   }
 
-  private async inContext<T>(request: IRequest, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` in the handler context; a factory or client that throws is answered as a HandlerError. */
+  private async inContext<T>(request: IRequest, fn: (interceptors: TaskInterceptors) => Promise<T>): Promise<T> {
     const { deps } = this;
+    const interceptors = new TaskInterceptors(deps.interceptors, this.ctx);
     const client = await deps.client();
     if (!client) throw new nexus.HandlerError('INTERNAL', 'The worker is closing', { retryableOverride: true });
     const base = { namespace: deps.namespace, taskQueue: deps.taskQueue, service: this.service, operation: this.operation };
-    const log = LoggerWithComposedMetadata.compose(deps.logger, () => ({ sdkComponent: SdkComponent.nexus, ...this.interceptors.logAttributes(base) }));
-    const metrics = MetricMeterWithComposedTags.compose(deps.metricMeter, () => this.interceptors.metricTags(base));
+    const log = LoggerWithComposedMetadata.compose(deps.logger, () => ({ sdkComponent: SdkComponent.nexus, ...interceptors.logAttributes(base) }));
+    const metrics = MetricMeterWithComposedTags.compose(deps.metricMeter, () => interceptors.metricTags(base));
     const store = { client, namespace: deps.namespace, taskQueue: deps.taskQueue, endpoint: request.endpoint ?? '', log, metrics };
-    return asyncLocalStorage.run(store, fn);
+    return asyncLocalStorage.run(store, () => fn(interceptors));
   }
 
-  private async handle(request: IRequest): Promise<Answer> {
+  private async handle(request: IRequest, interceptors: TaskInterceptors): Promise<Answer> {
     const dc = this.deps.dataConverter;
     const handler = this.operationHandler();
     const start = request.startOperation;
@@ -129,7 +129,7 @@ export class NexusTask {
       };
       try {
         const input = await decodeInput(dc, start.payload, handler.inputType);
-        const { result } = await this.interceptors.start({ ctx, input }, async (i) => ({ result: await handler.start(i.ctx, i.input) }));
+        const { result } = await interceptors.start({ ctx, input }, async (i) => ({ result: await handler.start(i.ctx, i.input) }));
         const links = ctx.outboundLinks.map((l) => ({ url: l.url.toString(), type: l.type }));
         const startOperation = result.isAsync
           ? { asyncSuccess: { operationToken: result.token, links } }
@@ -143,7 +143,7 @@ export class NexusTask {
     const cancel = request.cancelOperation;
     if (cancel) {
       if (!cancel.operationToken) throw new nexus.HandlerError('BAD_REQUEST', 'Request missing Operation token');
-      await this.interceptors.cancel({ ctx: this.ctx, token: cancel.operationToken }, (i) => handler.cancel(i.ctx, i.token));
+      await interceptors.cancel({ ctx: this.ctx, token: cancel.operationToken }, (i) => handler.cancel(i.ctx, i.token));
       return { response: { cancelOperation: {} } };
     }
     throw new nexus.HandlerError('NOT_IMPLEMENTED', 'Request method not implemented');

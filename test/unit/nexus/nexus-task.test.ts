@@ -130,6 +130,12 @@ describe('a Nexus task', () => {
     expect(defaultDataConverter.payloadConverter.fromPayload(payload)).toBe('hi+a+b on tq');
     expect(lines.find((l) => l.message === 'in echo')?.meta).toMatchObject({ a: true, b: true });
   });
+
+  it('an interceptor factory that throws is answered as a HandlerError, not left to time out', async () => {
+    const { calls, deps } = setup([() => { throw new Error('factory broke'); }]);
+    expect(await new NexusTask(startTask('echo'), deps).run()).toBe('handlerError');
+    expect(calls[0]!.request.failure).toMatchObject({ nexusHandlerFailureInfo: { type: 'INTERNAL' }, cause: { message: 'factory broke' } });
+  });
 });
 
 describe('Nexus conversions', () => {
