@@ -3,6 +3,8 @@ import type { Context } from '@temporalio/activity';
 import type { Payload } from '@temporalio/common';
 import { RuntimeError } from '../core/errors.js';
 import type { ActivityFunction } from '../core/activity/activity-execution.js';
+import type { NexusInterceptorsFactory } from '../core/nexus/nexus-interceptors.js';
+import type { AnyServiceHandler } from '../core/nexus/nexus-task.js';
 import type { WorkerEntityInput } from '../core/worker/worker-entity-options.js';
 import type { InjectedSinks } from '../sandbox/sinks.js';
 import type { WorkerDataConverter } from '../core/worker/data-converter.js';
@@ -41,7 +43,11 @@ export interface WorkerOptions {
   /** Converter paths (bundled into workflows too) and payload codecs (docs/workflows.md). */
   dataConverter?: WorkerDataConverter;
   /** `client` and `nexus` interceptors are accepted for plugins' sake; see {@link translateWorkerOptions}. */
-  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[]; client?: unknown; nexus?: unknown[] };
+  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[]; client?: unknown; nexus?: NexusInterceptorsFactory[] };
+  /** Nexus service handlers (`nexus.serviceHandler(...)`), as the official option. */
+  nexusServices?: AnyServiceHandler[];
+  maxConcurrentNexusTaskExecutions?: number;
+  maxConcurrentNexusTaskPolls?: number;
   /** Official worker plugins (`@temporalio/plugin`'s `SimplePlugin` and the like), applied in order. */
   plugins?: WorkerPlugin[];
   maxConcurrentActivityTaskExecutions?: number;
@@ -138,6 +144,7 @@ export interface TranslatedOptions {
   namespace: string;
   entity: WorkerEntityInput;
   activityInterceptors: ActivityInterceptorsFactory[];
+  nexusInterceptors: NexusInterceptorsFactory[];
 }
 
 const MAPPED = new Set([
@@ -147,6 +154,7 @@ const MAPPED = new Set([
   'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime', 'plugins',
   'sinks', 'showStackTraceSources', 'shutdownForceTime',
   'workflowBundle', 'bundlerOptions', 'dataConverter',
+  'nexusServices', 'maxConcurrentNexusTaskExecutions', 'maxConcurrentNexusTaskPolls',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -155,7 +163,6 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
     if (value === undefined || MAPPED.has(name) || name in optionSupport) continue;
     throw new WorkerOptionUnsupportedError(name, 'it has no implementation in this runtime');
   }
-  if (options.interceptors?.nexus?.length) throw new WorkerOptionUnsupportedError('interceptors.nexus', 'Nexus handlers are not served yet');
   const entity: WorkerEntityInput = { taskQueue: options.taskQueue };
   if (options.identity !== undefined) entity.identity = options.identity;
   if (options.activities !== undefined) entity.activities = activityMap(options.activities);
@@ -169,6 +176,9 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   copy(options, entity, 'maxConcurrentActivityTaskPolls');
   copy(options, entity, 'maxConcurrentWorkflowTaskPolls');
   copy(options, entity, 'maxCachedWorkflows');
+  copy(options, entity, 'maxConcurrentNexusTaskExecutions');
+  copy(options, entity, 'maxConcurrentNexusTaskPolls');
+  if (options.nexusServices !== undefined) entity.nexusServices = options.nexusServices;
   if (options.stickyQueueScheduleToStartTimeout !== undefined) entity.stickyQueueScheduleToStartTimeoutMs = msToNumber(options.stickyQueueScheduleToStartTimeout);
   if (options.maxHeartbeatThrottleInterval !== undefined) entity.maxHeartbeatThrottleIntervalMs = msToNumber(options.maxHeartbeatThrottleInterval);
   if (options.defaultHeartbeatThrottleInterval !== undefined) entity.defaultHeartbeatThrottleIntervalMs = msToNumber(options.defaultHeartbeatThrottleInterval);
@@ -176,10 +186,17 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.shutdownForceTime !== undefined) entity.shutdownForceTime = options.shutdownForceTime as Duration;
   if (options.sinks !== undefined) entity.sinks = options.sinks;
   if (typeof options.showStackTraceSources === 'boolean') entity.showStackTraceSources = options.showStackTraceSources;
-  return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [] };
+  return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [], nexusInterceptors: options.interceptors?.nexus ?? [] };
 }
 
-type NumericOption = 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentWorkflowTaskPolls' | 'maxCachedWorkflows';
+type NumericOption =
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskPolls'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'maxCachedWorkflows'
+  | 'maxConcurrentNexusTaskExecutions'
+  | 'maxConcurrentNexusTaskPolls';
 
 function copy(from: WorkerOptions, to: WorkerEntityInput, name: NumericOption): void {
   const v = from[name];

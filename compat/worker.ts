@@ -57,6 +57,7 @@ export class Worker {
         connection,
         logger: deps.logger,
         activityInvoke: chainActivityInterceptors(t.activityInterceptors),
+        nexusInterceptors: t.nexusInterceptors,
       });
       return new Worker(entity, options, ownConnection);
     } catch (err) {

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { backoffDelayMs, sleep } from './connection/backoff.js';
 import type { RetryOptions } from './connection/connection-options.js';
-import { ServiceCallError } from './connection/connection.js';
+import { ServiceCallError, type Connection, type RequestOf, type ResponseOf } from './connection/connection.js';
+import { temporal } from './connection/proto.js';
 import type { Logger } from './logger.js';
 import type { Slots } from './slots.js';
 
@@ -169,4 +170,47 @@ export class PollLoop<T> {
       this.running.add(run);
     }
   }
+}
+
+/** Who polls a normal task queue (activity or Nexus side of an entity), and where its failures go. */
+export interface QueuePollerDeps {
+  connection: Connection;
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  /** Sent with every poll so ShutdownWorker can end our polls server-side. */
+  workerInstanceKey: string;
+  logger: Logger;
+  onFatal: (err: unknown) => void;
+  onPollEnd?: (gotTask: boolean) => void;
+}
+
+/**
+ * A {@link PollLoop} on one of the entity's normal task queues: `pollers` capped by the slots,
+ * an answer without a task token counts as no task.
+ */
+export function taskQueuePollLoop<M extends 'pollActivityTaskQueue' | 'pollNexusTaskQueue'>(
+  method: M,
+  opts: { name: string; pollers: number; slots: Slots; handle: (task: ResponseOf<M>) => Promise<void> },
+  deps: QueuePollerDeps,
+): PollLoop<ResponseOf<M>> {
+  const request = {
+    namespace: deps.namespace,
+    taskQueue: { name: deps.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    identity: deps.identity,
+    workerInstanceKey: deps.workerInstanceKey,
+  };
+  return new PollLoop<ResponseOf<M>>({
+    ...opts,
+    pollers: Math.min(opts.pollers, opts.slots.capacity),
+    poll: async (signal) => {
+      // Both requests take exactly these fields; the generic call cannot see that through `M`.
+      const res = await deps.connection.call(method, request as RequestOf<M>, { longPoll: true, signal });
+      return (res as { taskToken?: Uint8Array | null }).taskToken?.length ? res : undefined;
+    },
+    onFatal: deps.onFatal,
+    onPollEnd: deps.onPollEnd,
+    backoff: deps.connection.options.retry,
+    logger: deps.logger,
+  });
 }

@@ -1,7 +1,7 @@
 import type { LoadedDataConverter } from '@temporalio/common';
 import type { Connection } from '../connection/connection.js';
 import type { Logger } from '../logger.js';
-import { PollLoop } from '../poll-loop.js';
+import { taskQueuePollLoop, type PollLoop } from '../poll-loop.js';
 import { settlesBy } from '../settles-by.js';
 import { Slots } from '../slots.js';
 import { ActivityExecution, type ActivityExecutionDeps, type ActivityExecutionReport, type ActivityFunction } from './activity-execution.js';
@@ -64,26 +64,11 @@ export class ActivityWorker {
 
   constructor(private readonly deps: ActivityWorkerDeps) {
     this.slots = new Slots(deps.maxConcurrentActivityTaskExecutions);
-    const request = {
-      namespace: deps.namespace,
-      taskQueue: { name: deps.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      identity: deps.identity,
-      workerInstanceKey: deps.workerInstanceKey,
-    };
-    this.loop = new PollLoop({
-      name: 'activity',
-      pollers: Math.min(deps.maxConcurrentActivityTaskPolls, deps.maxConcurrentActivityTaskExecutions),
-      slots: this.slots,
-      poll: async (signal) => {
-        const res = await deps.connection.call('pollActivityTaskQueue', request, { longPoll: true, signal });
-        return res.taskToken?.length ? res : undefined;
-      },
-      handle: (task) => this.execute(task),
-      onFatal: deps.onFatal,
-      onPollEnd: deps.onPollEnd,
-      backoff: deps.connection.options.retry,
-      logger: deps.logger,
-    });
+    this.loop = taskQueuePollLoop(
+      'pollActivityTaskQueue',
+      { name: 'activity', pollers: deps.maxConcurrentActivityTaskPolls, slots: this.slots, handle: (task) => this.execute(task) },
+      deps,
+    );
   }
 
   start(): void {

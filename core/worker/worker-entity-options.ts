@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
+import type { AnyServiceHandler } from '../nexus/nexus-task.js';
 import { heartbeatThrottleDefaults } from '../activity/heartbeat-throttle.js';
 import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type ShutdownOptions } from './shutdown-options.js';
 import type { InjectedSinks } from '../../sandbox/sinks.js';
@@ -55,6 +56,15 @@ export interface WorkerEntityOptions extends ShutdownOptions {
   sinks?: InjectedSinks;
   /** Include the source files' contents in `__enhanced_stack_trace` answers. @default false */
   showStackTraceSources: boolean;
+  /**
+   * Nexus service handlers (`nexus.serviceHandler(...)` from `nexus-rpc`, with
+   * `@temporalio/nexus` helpers) served on this task queue; no Nexus polling without them. Code only.
+   */
+  nexusServices: AnyServiceHandler[];
+  /** Nexus tasks run at once; no poll happens without a free slot. @default 100 */
+  maxConcurrentNexusTaskExecutions: number;
+  /** Concurrent Nexus long polls, capped by the slots. @default 10 */
+  maxConcurrentNexusTaskPolls: number;
 }
 
 export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'activities'> & { activities: Record<string, ActivityFunction> } = {
@@ -71,12 +81,17 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   maxCachedWorkflows: 1000,
   stickyQueueScheduleToStartTimeoutMs: 10_000,
   showStackTraceSources: false,
+  nexusServices: [],
+  maxConcurrentNexusTaskExecutions: 100,
+  maxConcurrentNexusTaskPolls: 10,
 };
 
 /** What callers pass: `drainGraceMs` / `shutdownForceTimeMs`, or the official `shutdownGraceTime` / `shutdownForceTime`. */
 export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial<Omit<WorkerEntityOptions, 'taskQueue' | keyof ShutdownOptions>> & ShutdownInput;
 
 const positiveInt = z.number().int().positive();
+
+const isServiceHandler = (v: unknown): boolean => typeof (v as AnyServiceHandler | null)?.getOperationHandler === 'function' && !!(v as AnyServiceHandler).definition?.name;
 
 function isSinkFunction(v: unknown): boolean {
   const o = v as { fn?: unknown; callDuringReplay?: unknown } | null;
@@ -108,6 +123,12 @@ export const workerEntityInputSchema = z
       .record(z.string(), z.record(z.string(), z.custom<InjectedSinks[string][string]>(isSinkFunction, 'must be { fn, callDuringReplay? }')))
       .refine((sinks) => !Object.keys(sinks).some((name) => name.startsWith('__temporal_')), "sink names must not use the reserved prefix '__temporal_' (as in the official worker)")
       .optional(),
+    nexusServices: z
+      .array(z.custom<AnyServiceHandler>(isServiceHandler, 'must be a Nexus service handler (nexus.serviceHandler(...)) with a non-empty service name'))
+      .refine((services) => new Set(services.map((s) => s.definition.name)).size === services.length, 'registers the same Nexus service twice (as the official worker refuses)')
+      .optional(),
+    maxConcurrentNexusTaskExecutions: positiveInt.optional(),
+    maxConcurrentNexusTaskPolls: positiveInt.optional(),
   })
   .strict()
   .refine((o) => !(o.workflowsPath && o.workflowBundle), { message: 'give workflowsPath or workflowBundle, not both', path: ['workflowBundle'] });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defaultDataConverter, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
+import { defaultDataConverter, noopMetricMeter, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
 import { ActivityClient } from '../activity/activity-client.js';
 import { ActivityWorker, type DrainPlan } from '../activity/activity-worker.js';
 import type { ActivityExecutionDeps, ActivityExecutionReport } from '../activity/activity-execution.js';
@@ -8,6 +8,8 @@ import { temporal } from '../connection/proto.js';
 import { IllegalStateError, RuntimeError } from '../errors.js';
 import { LocalActivityExecutor } from '../local-activity/local-activity-executor.js';
 import { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
+import type { NexusInterceptorsFactory } from '../nexus/nexus-interceptors.js';
+import { NexusWorker } from '../nexus/nexus-worker.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
@@ -50,6 +52,8 @@ export interface WorkerEntityDeps {
   metricMeter?: MetricMeter;
   /** Runs around every activity function (activity inbound interceptors); must call `fn(...args)`. */
   activityInvoke?: ActivityExecutionDeps['invoke'];
+  /** Nexus interceptors (the official `WorkerOptions.interceptors.nexus`), for every Nexus task. */
+  nexusInterceptors?: NexusInterceptorsFactory[];
   /** Hooks for metrics; exceptions thrown by them are swallowed. */
   events?: {
     activityTaskDone?: (report: ActivityExecutionReport, entity: WorkerEntity) => void;
@@ -66,6 +70,8 @@ export interface WorkerEntityStatus {
   identity: string;
   activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number; eager: number };
   workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; attachedQueries: number; cachedRuns: number; stickyQueue?: string };
+  /** With Nexus services: tasks answered by outcome (`operationError` and `handlerError` count failures). */
+  nexus?: { slotsUsed: number; slotsFree: number; completed: number; operationError: number; handlerError: number };
   lastError?: LastError;
 }
 
@@ -90,8 +96,9 @@ export class WorkerEntity {
   readonly workerInstanceKey = randomUUID();
   private readonly machine: WorkerStateMachine;
   private readonly activityWorker: ActivityWorker;
-  /** `Context.current().client` of this entity's activities. */
+  /** `Context.current().client` of this entity's activities, and `getClient()` of its Nexus handlers. */
   private readonly activityClient: ActivityClient;
+  private readonly nexusWorker: NexusWorker | undefined;
   private readonly metricMeter: MetricMeter | undefined;
   private workflowWorker: WorkflowWorker | undefined;
   /** Runs the local activities of this entity's workflows, with this entity's activity functions. */
@@ -150,6 +157,24 @@ export class WorkerEntity {
       onTaskDone: this.safe((r: ActivityExecutionReport) => deps.events?.activityTaskDone?.(r, this)),
       onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('activity', got, this)),
     });
+    if (options.nexusServices.length > 0) {
+      this.nexusWorker = new NexusWorker({
+        connection: deps.connection,
+        namespace: deps.connection.namespace,
+        taskQueue: options.taskQueue,
+        identity: options.identity,
+        workerInstanceKey: this.workerInstanceKey,
+        services: new Map(options.nexusServices.map((s) => [s.definition.name, s])),
+        dataConverter,
+        logger: this.logger,
+        metricMeter: this.metricMeter ?? noopMetricMeter,
+        client: () => this.activityClient.get(),
+        interceptors: deps.nexusInterceptors ?? [],
+        maxConcurrentNexusTaskExecutions: options.maxConcurrentNexusTaskExecutions,
+        maxConcurrentNexusTaskPolls: options.maxConcurrentNexusTaskPolls,
+        onFatal: (err) => this.fail(err),
+      });
+    }
   }
 
   get state(): WorkerState {
@@ -240,6 +265,7 @@ export class WorkerEntity {
     this.machine.assert('start', 'INITIALIZED');
     if (this.hasActivities) this.activityWorker.start();
     this.workflowWorker?.start();
+    this.nexusWorker?.start();
     this.started = true;
     this.machine.moveTo('RUNNING');
   }
@@ -249,6 +275,7 @@ export class WorkerEntity {
     this.machine.assert('pause', 'RUNNING');
     this.activityWorker.pause();
     this.workflowWorker?.pause();
+    this.nexusWorker?.pause();
     this.machine.moveTo('PAUSED');
   }
 
@@ -257,6 +284,7 @@ export class WorkerEntity {
     this.machine.assert('resume', 'PAUSED');
     this.activityWorker.resume();
     this.workflowWorker?.resume();
+    this.nexusWorker?.resume();
     this.machine.moveTo('RUNNING');
   }
 
@@ -293,6 +321,7 @@ export class WorkerEntity {
       await Promise.all([
         this.activityWorker.drain(plan, shutdown, POLL_NATURAL_END_MS),
         this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
+        this.nexusWorker?.drain(plan, shutdown, POLL_NATURAL_END_MS),
       ]);
       await shutdown();
       // Workflow tasks waited for their local activities (or handed back at the heartbeat);
@@ -318,6 +347,7 @@ export class WorkerEntity {
   status(): WorkerEntityStatus {
     const a = this.activityWorker;
     const w = this.workflowWorker;
+    const n = this.nexusWorker;
     return {
       state: this.state,
       namespace: this.namespace,
@@ -325,6 +355,7 @@ export class WorkerEntity {
       identity: this.options.identity,
       activity: { slotsUsed: a.inFlight, slotsFree: a.slots.capacity - a.inFlight, ...a.counts, eager: a.eagerReceived },
       workflow: w && { slotsUsed: w.inFlight, slotsFree: w.slots.capacity - w.inFlight, ...w.counts, cachedRuns: w.cache.size, stickyQueue: w.stickyQueue },
+      nexus: n && { slotsUsed: n.inFlight, slotsFree: n.slots.capacity - n.inFlight, ...n.counts },
       lastError: this.lastError,
     };
   }
@@ -335,6 +366,7 @@ export class WorkerEntity {
     const types = [];
     if (this.hasActivities) types.push(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
     if (this.workflowWorker) types.push(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
+    if (this.nexusWorker) types.push(TaskQueueType.TASK_QUEUE_TYPE_NEXUS);
     if (!types.length) return;
     try {
       await this.deps.connection.call('shutdownWorker', {

@@ -16,6 +16,7 @@ import { ChildWorkflowMachine } from './machines/child-workflow-machine.js';
 import type { CommandMachine } from './machines/command-machine.js';
 import { LocalActivityMachine, type LocalActivityContext } from './machines/local-activity-machine.js';
 import { modifyPropertiesCommand, ModifyPropertiesMachine } from './machines/modify-properties-machine.js';
+import { NexusOperationMachine } from './machines/nexus-operation-machine.js';
 import { SignalExternalMachine } from './machines/signal-external-machine.js';
 import { upsertSearchAttributesCommand, UpsertSearchAttributesMachine } from './machines/upsert-search-attributes-machine.js';
 import { ChangeVersionUpsertMachine, PatchMachine } from './machines/patch-machine.js';
@@ -166,6 +167,16 @@ const handlers: Partial<Record<Variant, Handler>> = {
   },
   updateResponse(c, ctx) {
     ctx.updates.respond(c.updateResponse!, ctx);
+  },
+  scheduleNexusOperation(c, ctx) {
+    const machine = new NexusOperationMachine(c.scheduleNexusOperation!);
+    ctx.bySeq.set(`nexus:${machine.seq}`, machine);
+    ctx.addMachine(machine, machine.command(), c);
+  },
+  requestCancelNexusOperation(c, ctx) {
+    const operation = lookup(ctx, `nexus:${c.requestCancelNexusOperation!.seq}`, 'RequestCancelNexusOperation');
+    if (!(operation instanceof NexusOperationMachine)) throw wrongKind('RequestCancelNexusOperation', operation);
+    operation.cancel(ctx);
   },
 };
 

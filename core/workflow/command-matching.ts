@@ -1,7 +1,8 @@
 /**
  * Replay's determinism check: each command the workflow code issues must match, in order, the
  * next command event in history — same kind, and same key (activity id and type, child workflow
- * id and type, timer id, marker name and patch id), as the official core checks them. A mismatch
+ * id and type, timer id, marker name and patch id; for Nexus, endpoint, service and operation),
+ * as the official core checks them (it checks no Nexus key). A mismatch
  * names the event id, what history holds and what the code did.
  */
 import { NondeterminismError } from './errors.js';
@@ -31,6 +32,8 @@ const EVENT_FOR_COMMAND = new Map<number, number>([
   [CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED],
   [CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED],
   [CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED],
+  [CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION, EventType.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED],
+  [CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION, EventType.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED],
   [CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED],
   [CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED],
   [CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED],
@@ -72,6 +75,11 @@ export function describeCommand(command: ICommand): string {
     detail = `signal '${a.signalName}' to workflow id '${a.execution?.workflowId}'`;
   } else if (c.requestCancelExternalWorkflowExecutionCommandAttributes) {
     detail = `workflow id '${c.requestCancelExternalWorkflowExecutionCommandAttributes.workflowId}'`;
+  } else if (c.scheduleNexusOperationCommandAttributes) {
+    const a = c.scheduleNexusOperationCommandAttributes;
+    detail = `operation '${a.service}/${a.operation}' on endpoint '${a.endpoint}'`;
+  } else if (c.requestCancelNexusOperationCommandAttributes) {
+    detail = `scheduled event ${toNumber(c.requestCancelNexusOperationCommandAttributes.scheduledEventId as Int64Like)}`;
   }
   return detail ? `${name} (${detail})` : name;
 }
@@ -110,6 +118,15 @@ export function checkCommandMatchesEvent(
     const got = event.startChildWorkflowExecutionInitiatedEventAttributes;
     if (got?.workflowId !== want.workflowId) mismatch('child workflow id differs');
     if (got?.workflowType?.name !== want.workflowType?.name) mismatch('child workflow type differs');
+  } else if (command.scheduleNexusOperationCommandAttributes) {
+    // The official core checks only the event type here; the operation itself is the least a
+    // replay must agree on, under the same flag as activity and child ids.
+    if (!opts.flags.tryUse(CoreFlag.IdAndTypeDeterminismChecks, opts.inLastTask)) return;
+    const want = command.scheduleNexusOperationCommandAttributes;
+    const got = event.nexusOperationScheduledEventAttributes;
+    if (got?.endpoint !== want.endpoint) mismatch('Nexus endpoint differs');
+    if (got?.service !== want.service) mismatch('Nexus service differs');
+    if (got?.operation !== want.operation) mismatch('Nexus operation differs');
   } else if (command.startTimerCommandAttributes) {
     if (event.timerStartedEventAttributes?.timerId !== command.startTimerCommandAttributes.timerId) mismatch('timer id differs');
   } else if (command.cancelTimerCommandAttributes) {

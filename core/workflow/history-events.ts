@@ -102,7 +102,9 @@ export function initiatingEventId(event: IHistoryEvent): number | undefined {
     e.nexusOperationFailedEventAttributes ??
     e.nexusOperationTimedOutEventAttributes ??
     e.nexusOperationCanceledEventAttributes ??
-    e.nexusOperationCancelRequestedEventAttributes;
+    e.nexusOperationCancelRequestedEventAttributes ??
+    e.nexusOperationCancelRequestCompletedEventAttributes ??
+    e.nexusOperationCancelRequestFailedEventAttributes;
   if (nexus) return toNumber(nexus.scheduledEventId as Int64Like);
   return undefined;
 }
@@ -147,5 +149,7 @@ function eventDetail(e: IHistoryEvent): string {
   if (signal) return `signal '${signal.signalName}' to workflow id '${signal.workflowExecution?.workflowId}'`;
   const cancel = e.requestCancelExternalWorkflowExecutionInitiatedEventAttributes;
   if (cancel) return `workflow id '${cancel.workflowExecution?.workflowId}'`;
+  const nexus = e.nexusOperationScheduledEventAttributes;
+  if (nexus) return `operation '${nexus.service}/${nexus.operation}' on endpoint '${nexus.endpoint}'`;
   return '';
 }

@@ -32,18 +32,18 @@ afterAll(async () => {
 
 describe('an unsupported command (real server)', () => {
   it('fails the workflow task once, naming the command, logged once at ERROR; retries are quiet', async () => {
-    const handle = await server.client.workflow.start('callsNexus', { taskQueue, workflowId: `${taskQueue}-wf` });
+    const handle = await server.client.workflow.start('issuesUnknownCommand', { taskQueue, workflowId: `${taskQueue}-wf` });
     try {
       // The server hands the task out again at once (attempt 2): it must be handled without a report.
       await waitFor(() => lines.some((l) => l.message === 'Workflow task failed again'), 20_000, 'the second attempt');
       const errors = lines.filter((l) => l.level === 'ERROR' || l.level === 'WARN');
       expect(errors).toHaveLength(1);
       expect(errors[0]!.level).toBe('ERROR');
-      expect(errors[0]!.message).toContain("'scheduleNexusOperation' (ScheduleNexusOperation) is not supported");
-      expect(errors[0]!.meta).toMatchObject({ workflowType: 'callsNexus', attempt: 1, code: 'WORKFLOW_COMMAND_UNSUPPORTED' });
+      expect(errors[0]!.message).toContain("'unknown' (Unknown) is not supported");
+      expect(errors[0]!.meta).toMatchObject({ workflowType: 'issuesUnknownCommand', attempt: 1, code: 'WORKFLOW_COMMAND_UNSUPPORTED' });
       const failed = (await handle.fetchHistory()).events!.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
       expect(failed).toHaveLength(1);
-      expect(failed[0]!.workflowTaskFailedEventAttributes!.failure!.message).toContain('ScheduleNexusOperation');
+      expect(failed[0]!.workflowTaskFailedEventAttributes!.failure!.message).toContain("'unknown'");
     } finally {
       await handle.terminate('test done');
     }

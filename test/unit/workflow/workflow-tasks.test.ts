@@ -72,12 +72,13 @@ describe('workflow task sequences', () => {
     state.nextActivation();
     let error: unknown;
     try {
-      complete(state, [{ scheduleNexusOperation: { seq: 1, endpoint: 'e', service: 's', operation: 'o' } }]);
+      // A command kind newer than this runtime's protos (every kind they know has a handler).
+      complete(state, [{ scheduleFutureThing: { seq: 1 } } as never]);
     } catch (err) {
       error = err;
     }
     expect(hasErrorCode(error, 'WORKFLOW_COMMAND_UNSUPPORTED')).toBe(true);
-    expect((error as Error).message).toContain('scheduleNexusOperation');
+    expect((error as Error).message).toContain('scheduleFutureThing');
     expect(state.takeTaskOutcome().kind).toBe('fail');
   });
 
