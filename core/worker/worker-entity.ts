@@ -165,7 +165,7 @@ export class WorkerEntity {
         identity: options.identity,
         workerInstanceKey: this.workerInstanceKey,
         services: new Map(options.nexusServices.map((s) => [s.definition.name, s])),
-        dataConverter,
+        dataConverter: this.converter,
         logger: this.logger,
         metricMeter: this.metricMeter ?? noopMetricMeter,
         client: () => this.activityClient.get(),
