@@ -49,7 +49,10 @@ async function whileThrottled<T>(send: () => Promise<T>, deadlineMs = 60_000): P
       return await send();
     } catch (err) {
       const code = ((err as { cause?: { code?: number } }).cause ?? (err as { code?: number })).code;
-      if (code !== grpc.status.RESOURCE_EXHAUSTED || Date.now() > until) throw err;
+      // RESOURCE_EXHAUSTED: the server's in-flight update limit. UNAVAILABLE "workflow update was
+      // aborted": the server dropped its in-memory update registry (e.g. a workflow task timed out
+      // on a loaded machine). Both are retryable by contract; the same update id makes it safe.
+      if ((code !== grpc.status.RESOURCE_EXHAUSTED && code !== grpc.status.UNAVAILABLE) || Date.now() > until) throw err;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
