@@ -19,6 +19,8 @@ export const cliConfigSchema = z
       .object({
         address: runtimeInputSchema.shape.address,
         namespace: runtimeInputSchema.shape.namespace,
+        /** A Temporal CLI config profile (envconfig); explicit fields above win over it. */
+        profile: runtimeInputSchema.shape.profile,
         connection: runtimeInputSchema.shape.connection,
       })
       .strict()

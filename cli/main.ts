@@ -8,13 +8,15 @@ import { parseArgs } from 'node:util';
 import { Runtime } from '../core/runtime/runtime.js';
 import { drainOnSignals } from '../core/runtime/signals.js';
 import { ConsoleLogger } from '../core/logger.js';
+import { connectionFromEnvConfig } from '../core/connection/env-config.js';
 import { resolveBindAddress, serveControlApi, serveDefaults, type ServedControlApi } from '../control-api/serve.js';
 import { checkApiToken } from '../control-api/token.js';
 import { ApiTokenRequiredError } from '../core/runtime/errors.js';
 import { defaultConfig, readConfigFile } from './config.js';
 import { printHelp } from './instructions.js';
 
-const USAGE = `Usage: tempo-worker start [--config FILE] [--port N] [--address host:port] [--namespace NS] [--api-address IP]
+const USAGE = `Usage: tempo-worker start [--config FILE] [--port N] [--address host:port] [--namespace NS] [--profile NAME] [--api-address IP]
+       tempo-worker replay --workflows PATH [--interceptors MODULE]... HISTORY.json...
 
   start   Starts the runtime and its control API. Without --config: the example worker
           (examples/hello), Prometheus metrics and structured logs.
@@ -23,13 +25,21 @@ const USAGE = `Usage: tempo-worker start [--config FILE] [--port N] [--address h
   --config FILE        JSON config (see docs/cli.md)
   --port N             control API port (default ${serveDefaults.port}; 0 = any free port)
   --api-address HOST   control API bind address or name (default ${serveDefaults.hostname}; beyond loopback needs a token)
-  --address host:port  Temporal frontend (default TEMPORAL_ADDRESS, else a dev server)
-  --namespace NS       default namespace of workers (default "default")
+  --address host:port  Temporal frontend (default: the profile's / TEMPORAL_ADDRESS, else a dev server)
+  --namespace NS       default namespace of workers (default: the profile's, else "default")
+  --profile NAME       Temporal CLI config profile (TOML file + TEMPORAL_* variables, as the
+                       Temporal CLI and SDKs read them; default TEMPORAL_PROFILE, else "default")
+
+  replay  Replays histories against workflow code (exit 1 on nondeterminism); see --help there.
 
   Env: TEMPO_API_TOKEN (bearer token of the control API, >= 16 characters; without one a random
   token is generated, printed once and written to a file only you can read), TEMPORAL_WORKER_LOG_LEVEL.`;
 
 async function main(): Promise<number | undefined> {
+  if (process.argv[2] === 'replay') {
+    await (await import('./replay.js')).runReplayCli(process.argv.slice(3));
+    return Number(process.exitCode ?? 0);
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
@@ -37,6 +47,7 @@ async function main(): Promise<number | undefined> {
       port: { type: 'string' },
       address: { type: 'string' },
       namespace: { type: 'string' },
+      profile: { type: 'string' },
       'api-address': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -57,12 +68,15 @@ async function main(): Promise<number | undefined> {
   const hostname = values['api-address'] ?? config.api?.address ?? serveDefaults.hostname;
   if (apiEnabled && !token && !(await resolveBindAddress(hostname)).loopback) throw new ApiTokenRequiredError(hostname);
 
-  const address = values.address ?? config.temporal?.address ?? process.env.TEMPORAL_ADDRESS;
-  if (!address) console.log('TEMPORAL_ADDRESS is unset: starting a local Temporal dev server…');
+  const profile = values.profile ?? config.temporal?.profile;
+  const fromProfile = connectionFromEnvConfig({ profile });
+  const address = values.address ?? config.temporal?.address ?? fromProfile.address;
+  if (!address) console.log('No Temporal address (--address, config, TEMPORAL_ADDRESS or a CLI profile): starting a local Temporal dev server…');
   const runtime = await Runtime.create(
     {
       ...(address ? { address } : { devServer: true }),
-      namespace: values.namespace ?? config.temporal?.namespace ?? 'default',
+      ...(profile ? { profile } : {}),
+      namespace: values.namespace ?? config.temporal?.namespace ?? fromProfile.namespace ?? 'default',
       connection: config.temporal?.connection ?? {},
       ...(config.drainGraceMs !== undefined ? { drainGraceMs: config.drainGraceMs } : {}),
       ...(config.sandbox ? { sandbox: config.sandbox } : {}),

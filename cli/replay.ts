@@ -7,10 +7,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { RuntimeError } from '../core/errors.js';
 import { HistoryParseError, Replayer, type ReplayResult } from '../core/replay/index.js';
 
-const USAGE = `Usage: tsx cli/replay.ts --workflows PATH [--interceptors MODULE]... HISTORY.json...
+const USAGE = `Usage: tempo-worker replay --workflows PATH [--interceptors MODULE]... HISTORY.json...
 
   --workflows PATH        workflow module, or directory whose index exports the workflows
   --interceptors MODULE   workflow interceptor module, as given to the worker (repeatable)
@@ -42,11 +44,13 @@ async function replayFile(replayer: Replayer, file: string): Promise<Line> {
   }
 }
 
-async function main(): Promise<number> {
+/** `tempo-worker replay …` (and `npm run replay -- …`): exits 0 when every history replays, 1 when one does not, 2 when none could be tried. */
+export async function replayMain(args: string[]): Promise<number> {
   let values: { workflows?: string; interceptors?: string[]; help?: boolean };
   let files: string[];
   try {
     const parsed = parseArgs({
+      args,
       allowPositionals: true,
       options: {
         workflows: { type: 'string' },
@@ -83,13 +87,18 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    // Bundling errors and the like: nothing could be replayed.
-    process.stderr.write(`${err instanceof RuntimeError ? `${err.code}: ` : ''}${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 2;
-  },
-);
+/** Runs {@link replayMain} and sets the exit code; bundling errors and the like mean nothing could be replayed. */
+export function runReplayCli(args: string[]): Promise<void> {
+  return replayMain(args).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof RuntimeError ? `${err.code}: ` : ''}${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+// Run directly (`npm run replay`), not when `tempo-worker replay` imports it.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void runReplayCli(process.argv.slice(2));

@@ -6,10 +6,16 @@ import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type Shutdown
 
 /** Options of a {@link Runtime}; durations carry their unit. */
 export interface RuntimeOptions extends ShutdownOptions {
-  /** `host:port` of the Temporal frontend. @default process.env.TEMPORAL_ADDRESS, else a dev server */
+  /** `host:port` of the Temporal frontend. @default the envconfig profile's (TEMPORAL_ADDRESS, the CLI's TOML file), else a dev server when `devServer` */
   address?: string;
-  /** Namespace of worker specs that name none. @default 'default' */
+  /** Namespace of worker specs that name none. @default the envconfig profile's, else 'default' */
   namespace: string;
+  /**
+   * The `@temporalio/envconfig` profile to read connection settings from (the Temporal CLI's
+   * TOML file, overridden by `TEMPORAL_*` variables); explicit options win over it.
+   * @default TEMPORAL_PROFILE, else 'default'
+   */
+  profile?: string;
   /** TLS, API key, metadata, timeouts: shared by the connection of every namespace. */
   connection: Omit<ConnectionInput, 'address' | 'namespace'>;
   /**
@@ -80,6 +86,7 @@ export const runtimeInputSchema = z
   .object({
     address: connectionInputSchema.shape.address,
     namespace: temporalName({ maxBytes: 255 }),
+    profile: z.string().min(1),
     connection: connectionInputSchema.omit({ address: true, namespace: true }),
     devServer: z.boolean(),
     ...shutdownInputShape,

@@ -18,6 +18,7 @@ import { RuntimeViewToken, type PluginDefinition } from '../../plugins/contracts
 import type { PluginRef } from '../../plugins/loader.js';
 import { PluginRegistry, type LoadedPluginInfo, type PluginFailure } from '../../plugins/registry.js';
 import { ConnectionPool } from './connection-pool.js';
+import { connectionFromEnvConfig } from '../connection/env-config.js';
 import { AddressRequiredError, RuntimeShutDownError, WorkerConflictError, WorkerNotFoundError } from './errors.js';
 import { ModulePolicy, type ModuleOrigin } from './module-policy.js';
 import type { RuntimeMetricEvent } from './metric-events.js';
@@ -85,7 +86,7 @@ export class Runtime {
   }
 
   /**
-   * Validates the options, finds the server (`address`, else TEMPORAL_ADDRESS, else a dev server
+   * Validates the options, finds the server (`address`, else the envconfig profile's (TEMPORAL_ADDRESS, the CLI's TOML file), else a dev server
    * when `devServer` is on, else ADDRESS_REQUIRED),
    * connects the default namespace (failing fast when it cannot), and loads the configured
    * plugins; a plugin that fails is logged and listed in `plugins.failures`, never fatal.
@@ -93,8 +94,17 @@ export class Runtime {
   static async create(input: RuntimeInput = {}, deps: RuntimeDeps = {}): Promise<Runtime> {
     const { shutdownGraceTime, shutdownForceTime, ...parsed } = validate(runtimeInputSchema, input, 'runtime');
     const shutdown = compileShutdown({ shutdownGraceTime, shutdownForceTime, ...parsed });
-    const options = { ...runtimeDefaults, ...parsed, ...shutdown, stickyQueue: { ...runtimeDefaults.stickyQueue, ...parsed.stickyQueue } } as RuntimeOptions;
-    let address = options.address ?? process.env.TEMPORAL_ADDRESS;
+    // The ecosystem's connection settings (envconfig profile + TEMPORAL_* variables); explicit options win.
+    const { address: envAddress, namespace: envNamespace, ...envConnection } = connectionFromEnvConfig({ profile: parsed.profile });
+    const options = {
+      ...runtimeDefaults,
+      ...(envNamespace ? { namespace: envNamespace } : {}),
+      ...parsed,
+      ...shutdown,
+      connection: { ...envConnection, ...parsed.connection },
+      stickyQueue: { ...runtimeDefaults.stickyQueue, ...parsed.stickyQueue },
+    } as RuntimeOptions;
+    let address = options.address ?? envAddress;
     let devServer: TemporalDevServer | undefined;
     if (!address && options.devServer) {
       devServer = await TemporalDevServer.start();

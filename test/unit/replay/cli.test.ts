@@ -8,9 +8,9 @@ import { cliHistoryFile, modifiedWorkflowsPath, recordedHistoryFile, sourceWorkf
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(args: string[], entry: string[] = ['cli/replay.ts']): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(tsx, ['cli/replay.ts', ...args], { cwd: repo, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(tsx, [...entry, ...args], { cwd: repo, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
     });
   });
@@ -39,5 +39,16 @@ describe('tsx cli/replay.ts', () => {
     const { code, stderr } = await runCli([recordedHistoryFile('hello-activity')]);
     expect(code).toBe(2);
     expect(stderr).toContain('--workflows is required');
+  });
+});
+
+describe('tempo-worker replay (the subcommand of the CLI)', () => {
+  it('replays as the standalone command does, with the same exit codes', async () => {
+    const ok = await runCli(['--workflows', sourceWorkflowsPath, recordedHistoryFile('hello-activity')], ['cli/main.ts', 'replay']);
+    expect(ok.stdout).toContain('1 of 1 histories replayed cleanly');
+    expect(ok.code).toBe(0);
+    const bad = await runCli(['--workflows', modifiedWorkflowsPath, recordedHistoryFile('hello-activity')], ['cli/main.ts', 'replay']);
+    expect(bad.stdout).toMatch(/WORKFLOW_NONDETERMINISM/);
+    expect(bad.code).toBe(1);
   });
 });
