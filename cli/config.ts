@@ -37,6 +37,9 @@ export const cliConfigSchema = z
       .strict()
       .optional(),
     drainGraceMs: z.number().int().min(0).optional(),
+    /** Official names of the runtime's default drain grace and force time (ms or `'30s'`). */
+    shutdownGraceTime: runtimeInputSchema.shape.shutdownGraceTime,
+    shutdownForceTime: runtimeInputSchema.shape.shutdownForceTime,
     moduleRoots: runtimeInputSchema.shape.moduleRoots,
     allowRuntimeModules: runtimeInputSchema.shape.allowRuntimeModules,
     sandbox: runtimeInputSchema.shape.sandbox,

@@ -79,6 +79,8 @@ async function main(): Promise<number | undefined> {
       namespace: values.namespace ?? config.temporal?.namespace ?? fromProfile.namespace ?? 'default',
       connection: config.temporal?.connection ?? {},
       ...(config.drainGraceMs !== undefined ? { drainGraceMs: config.drainGraceMs } : {}),
+      ...(config.shutdownGraceTime !== undefined ? { shutdownGraceTime: config.shutdownGraceTime } : {}),
+      ...(config.shutdownForceTime !== undefined ? { shutdownForceTime: config.shutdownForceTime } : {}),
       ...(config.sandbox ? { sandbox: config.sandbox } : {}),
       ...(config.moduleRoots ? { moduleRoots: config.moduleRoots } : {}),
       ...(config.allowRuntimeModules !== undefined ? { allowRuntimeModules: config.allowRuntimeModules } : {}),

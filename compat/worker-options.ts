@@ -10,6 +10,8 @@ import type { InjectedSinks } from '../sandbox/sinks.js';
 import type { WorkerDataConverter } from '../core/worker/data-converter.js';
 import type { BundlerOptions, WorkflowBundleOption } from '../sandbox/workflow-bundle-source.js';
 import type { NativeConnection } from './native-connection.js';
+import type { WorkerDeploymentOptions } from '../core/worker/versioning.js';
+import type { WorkerTunerInput } from '../core/worker/tuner.js';
 
 /** The official `ActivityExecuteInput` / `ActivityInboundCallsInterceptor` shape (declared here so our types need no `@temporalio/worker`). */
 export interface ActivityExecuteInput {
@@ -64,6 +66,20 @@ export interface WorkerOptions {
   sinks?: InjectedSinks;
   /** Include source contents in `__enhanced_stack_trace` answers. @default false */
   showStackTraceSources?: boolean;
+  /** This worker's deployment version and Worker Versioning opt-in (see `core/worker/versioning.ts`). */
+  workerDeploymentOptions?: WorkerDeploymentOptions;
+  /** Legacy build id (without `workerDeploymentOptions`). */
+  buildId?: string;
+  /** Legacy build-id-based versioning; needs `buildId`. @default false */
+  useVersioning?: boolean;
+  /** False: no activity polling (local activities still run). @default true */
+  enableNonLocalActivities?: boolean;
+  /** Worker-side cap on activity tasks taken per second. */
+  maxActivitiesPerSecond?: number;
+  /** Queue-wide activity rate the server enforces, sent on activity polls. */
+  maxTaskQueueActivitiesPerSecond?: number;
+  /** Fixed-size slot suppliers only; a resource-based or custom tuner is refused. */
+  tuner?: WorkerTunerInput;
   /** Other official options: accepted by name, see {@link optionSupport}. */
   [option: string]: unknown;
 }
@@ -155,6 +171,8 @@ const MAPPED = new Set([
   'sinks', 'showStackTraceSources', 'shutdownForceTime',
   'workflowBundle', 'bundlerOptions', 'dataConverter',
   'nexusServices', 'maxConcurrentNexusTaskExecutions', 'maxConcurrentNexusTaskPolls',
+  'workerDeploymentOptions', 'buildId', 'useVersioning',
+  'enableNonLocalActivities', 'maxActivitiesPerSecond', 'maxTaskQueueActivitiesPerSecond', 'tuner',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -186,7 +204,25 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.shutdownForceTime !== undefined) entity.shutdownForceTime = options.shutdownForceTime as Duration;
   if (options.sinks !== undefined) entity.sinks = options.sinks;
   if (typeof options.showStackTraceSources === 'boolean') entity.showStackTraceSources = options.showStackTraceSources;
+  // Passed as given: the entity's schema checks them, with the official worker's rules.
+  if (options.workerDeploymentOptions !== undefined) entity.workerDeploymentOptions = options.workerDeploymentOptions;
+  if (options.buildId !== undefined) entity.buildId = options.buildId;
+  if (options.useVersioning !== undefined) entity.useVersioning = options.useVersioning;
+  if (options.enableNonLocalActivities !== undefined) entity.enableNonLocalActivities = options.enableNonLocalActivities;
+  if (options.maxActivitiesPerSecond !== undefined) entity.maxActivitiesPerSecond = options.maxActivitiesPerSecond;
+  if (options.maxTaskQueueActivitiesPerSecond !== undefined) entity.maxTaskQueueActivitiesPerSecond = options.maxTaskQueueActivitiesPerSecond;
+  if (options.tuner !== undefined) entity.tuner = fixedSizeTuner(options.tuner);
   return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [], nexusInterceptors: options.interceptors?.nexus ?? [] };
+}
+
+/** Only fixed-size slot suppliers have an implementation: refuse the rest by name rather than mis-size the worker. */
+function fixedSizeTuner(tuner: object): WorkerTunerInput {
+  if ('tunerOptions' in tuner || 'controller' in tuner) throw new WorkerOptionUnsupportedError('tuner', 'resource-based tuners are not implemented (slots are fixed-size)');
+  for (const [kind, supplier] of Object.entries(tuner)) {
+    const type = (supplier as { type?: unknown } | undefined)?.type;
+    if (type !== 'fixed-size') throw new WorkerOptionUnsupportedError(`tuner.${kind}`, `only 'fixed-size' slot suppliers are implemented, not '${String(type)}'`);
+  }
+  return tuner as WorkerTunerInput;
 }
 
 type NumericOption =

@@ -45,6 +45,7 @@ export const workerInfoSchema = z.object({
     workflow: z.object({ completed: z.number().int(), failed: z.number().int(), queries: z.number().int() }).optional(),
   }),
   cachedRuns: z.number().int().optional(),
+  pollers: z.object({ activity: z.number().int(), workflow: z.number().int(), stickyWorkflow: z.number().int() }).optional(),
   lastError: z.object({ code: z.string(), message: z.string() }).optional(),
   ignored: z.array(z.string()).optional(),
 });

@@ -52,6 +52,7 @@ export class PollLoop<T> {
   private resumeGate: { promise: Promise<void>; open: () => void } | undefined;
   private pollers: Promise<void>[] = [];
   private readonly running = new Set<Promise<void>>();
+  private polling = 0;
 
   constructor(private readonly opts: PollLoopOptions<T>) {}
 
@@ -117,6 +118,11 @@ export class PollLoop<T> {
     return this.running.size;
   }
 
+  /** Long polls open right now (sdk-core's `num_pollers`). */
+  get activePolls(): number {
+    return this.polling;
+  }
+
   private async pollForever(): Promise<void> {
     const { slots, logger, name } = this.opts;
     let failures = 0;
@@ -137,10 +143,12 @@ export class PollLoop<T> {
         continue;
       }
       let task: T | undefined;
+      this.polling++;
       try {
         task = await this.opts.poll(signal);
         failures = 0;
       } catch (err) {
+        this.polling--;
         slots.release();
         this.opts.onPollEnd?.(false);
         if (signal.aborted) continue;
@@ -154,6 +162,7 @@ export class PollLoop<T> {
         await sleep(backoffDelayMs(failures, this.opts.backoff), signal).catch(() => undefined);
         continue;
       }
+      this.polling--;
       this.opts.onPollEnd?.(task !== undefined);
       if (task === undefined) {
         slots.release();
@@ -191,19 +200,31 @@ export interface QueuePollerDeps {
  */
 export function taskQueuePollLoop<M extends 'pollActivityTaskQueue' | 'pollNexusTaskQueue'>(
   method: M,
-  opts: { name: string; pollers: number; slots: Slots; handle: (task: ResponseOf<M>) => Promise<void> },
+  opts: {
+    name: string;
+    pollers: number;
+    slots: Slots;
+    handle: (task: ResponseOf<M>) => Promise<void>;
+    /** More request fields (versioning, task queue metadata). */
+    request?: Partial<RequestOf<M>>;
+    /** Awaited before each poll (a rate limit). */
+    beforePoll?: (signal: AbortSignal) => Promise<void>;
+  },
   deps: QueuePollerDeps,
 ): PollLoop<ResponseOf<M>> {
+  const { request: extra, beforePoll, ...loop } = opts;
   const request = {
     namespace: deps.namespace,
     taskQueue: { name: deps.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     identity: deps.identity,
     workerInstanceKey: deps.workerInstanceKey,
+    ...extra,
   };
   return new PollLoop<ResponseOf<M>>({
-    ...opts,
+    ...loop,
     pollers: Math.min(opts.pollers, opts.slots.capacity),
     poll: async (signal) => {
+      await beforePoll?.(signal);
       // Both requests take exactly these fields; the generic call cannot see that through `M`.
       const res = await deps.connection.call(method, request as RequestOf<M>, { longPoll: true, signal });
       return (res as { taskToken?: Uint8Array | null }).taskToken?.length ? res : undefined;

@@ -124,5 +124,7 @@ export const defineMetricsPlugin = <O = unknown>(d: Omit<MetricsPluginDefinition
 /** A read-only view of the runtime, registered for plugins (gauges read it at scrape time). */
 export interface RuntimeView {
   list(): readonly import('../core/runtime/worker-info.js').WorkerInfo[];
+  /** The process's shared sticky queues (one per namespace in use) and their open polls. */
+  sharedStickyQueues?(): readonly { readonly namespace: string; readonly name: string | undefined; readonly activePolls: number }[];
 }
 export const RuntimeViewToken: InjectionToken<RuntimeView> = Symbol.for('tempo-worker-runtime.RuntimeView');

@@ -6,7 +6,9 @@ import { settlesBy } from '../settles-by.js';
 import { Slots } from '../slots.js';
 import { ActivityExecution, type ActivityExecutionDeps, type ActivityExecutionReport, type ActivityFunction } from './activity-execution.js';
 import type { HeartbeatThrottleOptions } from './heartbeat-throttle.js';
+import { PollRateLimiter } from './poll-rate-limiter.js';
 import { temporal } from '../connection/proto.js';
+import type { WorkerVersioning } from '../worker/versioning.js';
 
 export interface ActivityWorkerDeps {
   connection: Connection;
@@ -15,11 +17,17 @@ export interface ActivityWorkerDeps {
   identity: string;
   /** Sent with every poll so ShutdownWorker can end our polls server-side. */
   workerInstanceKey: string;
+  /** Build id and deployment version stated on every poll. */
+  versioning?: WorkerVersioning;
   activities: ReadonlyMap<string, ActivityFunction>;
   dataConverter: LoadedDataConverter;
   logger: Logger;
   maxConcurrentActivityTaskExecutions: number;
   maxConcurrentActivityTaskPolls: number;
+  /** Worker-side cap on activity tasks taken per second (see {@link PollRateLimiter}). */
+  maxActivitiesPerSecond?: number;
+  /** Queue-wide cap the server enforces, stated on every poll. */
+  maxTaskQueueActivitiesPerSecond?: number;
   throttle: HeartbeatThrottleOptions;
   invoke?: ActivityExecutionDeps['invoke'];
   client?: ActivityExecutionDeps['client'];
@@ -27,6 +35,8 @@ export interface ActivityWorkerDeps {
   onFatal: (err: unknown) => void;
   onTaskDone?: (report: ActivityExecutionReport) => void;
   onPollEnd?: (gotTask: boolean) => void;
+  /** A task arrived, through a poll or eagerly with a workflow-task answer. */
+  onTaskReceived?: (task: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse, eager: boolean) => void;
 }
 
 /** When a drain cancels, and when it stops waiting (`performance.now()` values); see ShutdownOptions. */
@@ -64,9 +74,25 @@ export class ActivityWorker {
 
   constructor(private readonly deps: ActivityWorkerDeps) {
     this.slots = new Slots(deps.maxConcurrentActivityTaskExecutions);
+    const limiter = deps.maxActivitiesPerSecond !== undefined ? new PollRateLimiter(deps.maxActivitiesPerSecond) : undefined;
+    const { workerVersionCapabilities, deploymentOptions } = deps.versioning?.pollFields() ?? {};
     this.loop = taskQueuePollLoop(
       'pollActivityTaskQueue',
-      { name: 'activity', pollers: deps.maxConcurrentActivityTaskPolls, slots: this.slots, handle: (task) => this.execute(task) },
+      {
+        name: 'activity',
+        pollers: deps.maxConcurrentActivityTaskPolls,
+        slots: this.slots,
+        handle: (task) => {
+          deps.onTaskReceived?.(task, false);
+          return this.execute(task);
+        },
+        request: {
+          workerVersionCapabilities,
+          deploymentOptions,
+          taskQueueMetadata: deps.maxTaskQueueActivitiesPerSecond !== undefined ? { maxTasksPerSecond: { value: deps.maxTaskQueueActivitiesPerSecond } } : undefined,
+        },
+        beforePoll: limiter && ((signal) => limiter.wait(signal)),
+      },
       deps,
     );
   }
@@ -103,6 +129,7 @@ export class ActivityWorker {
   /** Runs a task the server handed over eagerly, in a slot taken with {@link reserveEager}. */
   runEager(task: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse): void {
     this.eagerReceived++;
+    this.deps.onTaskReceived?.(task, true);
     const run = this.execute(task)
       .catch((err: unknown) => this.deps.logger.error('eager activity task handler threw', { error: err }))
       .finally(() => {
@@ -114,6 +141,11 @@ export class ActivityWorker {
 
   get inFlight(): number {
     return this.executions.size;
+  }
+
+  /** Activity long polls open right now. */
+  get activePolls(): number {
+    return this.loop.activePolls;
   }
 
   /**

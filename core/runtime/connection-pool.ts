@@ -1,4 +1,5 @@
-import { Connection } from '../connection/connection.js';
+import * as grpc from '@grpc/grpc-js';
+import { Connection, ServiceCallError } from '../connection/connection.js';
 import type { ConnectionInput } from '../connection/connection-options.js';
 import type { MetricEventSink } from './metric-events.js';
 
@@ -66,19 +67,26 @@ export class ConnectionPool {
       const started = performance.now();
       const operation = method[0]!.toUpperCase() + method.slice(1);
       let failed = false;
+      let statusCode: string | undefined;
       try {
         return await call(method, request, opts);
       } catch (err) {
         // An aborted long poll (pause, drain) is not a failed request.
         failed = !opts.signal?.aborted;
+        if (err instanceof ServiceCallError) statusCode = grpcStatusName(err.grpcCode);
         throw err;
       } finally {
         try {
-          emit({ type: 'request', namespace, operation, longPoll: opts.longPoll === true, failed, latencyMs: performance.now() - started });
+          emit({ type: 'request', namespace, operation, longPoll: opts.longPoll === true, failed, ...(failed && statusCode ? { statusCode } : {}), latencyMs: performance.now() - started });
         } catch {
           // metrics never break a call
         }
       }
     } as Connection['call'];
   }
+}
+
+/** A gRPC status as sdk-core labels it (`status_code="NOT_FOUND"`): grpc-js's enum key is that name. */
+function grpcStatusName(code: number): string {
+  return grpc.status[code] ?? String(code);
 }

@@ -25,7 +25,16 @@ export type RuntimeMetricEvent =
       /** From the first scheduling to completion; only for `completed`. */
       readonly endToEndMs?: number;
     })
-  | (WorkerLabels & { readonly type: 'poll'; readonly kind: 'activity' | 'workflow'; readonly gotTask: boolean })
+  | (WorkerLabels & {
+      readonly type: 'poll';
+      readonly kind: 'activity' | 'workflow';
+      readonly gotTask: boolean;
+      /** A sticky-queue poll: the entity's own, or the process's shared one (then `workerId` is ''). */
+      readonly sticky?: boolean;
+    })
+  | (WorkerLabels & { readonly type: 'activity_task_received'; readonly activityType: string; readonly workflowType: string; readonly eager: boolean })
+  /** A run left the sticky cache for another reason than its workflow finishing (sdk-core's forced eviction). */
+  | (WorkerLabels & { readonly type: 'sticky_cache_forced_eviction' })
   | (WorkerLabels & { readonly type: 'worker_state'; readonly state: WorkerState; readonly prev: WorkerState })
   | (WorkerLabels & {
       readonly type: 'workflow_task_done';
@@ -36,6 +45,10 @@ export type RuntimeMetricEvent =
       readonly executionMs: number;
       /** The run was in the sticky cache. */
       readonly cacheHit: boolean;
+      /** Counted as sdk-core counts the sticky cache (partial-history tasks only); see WorkflowTaskReport.sticky. */
+      readonly sticky?: 'hit' | 'miss';
+      /** Time spent replaying before the first new activation, when the task replayed. */
+      readonly replayMs?: number;
       /** Server-side wait before a poller took the task. */
       readonly scheduleToStartMs?: number;
     })
@@ -43,6 +56,8 @@ export type RuntimeMetricEvent =
       readonly type: 'workflow_done';
       readonly workflowType: string;
       readonly outcome: 'completed' | 'failed' | 'canceled' | 'continue_as_new';
+      /** From the run's WorkflowExecutionStarted event to its closing command, when known. */
+      readonly endToEndMs?: number;
     })
   | {
       /** One WorkflowService call. `operation` is the gRPC method name (PollActivityTaskQueue). */
@@ -51,6 +66,8 @@ export type RuntimeMetricEvent =
       readonly operation: string;
       readonly longPoll: boolean;
       readonly failed: boolean;
+      /** When failed with a gRPC status: its name as sdk-core writes it (`NOT_FOUND`). */
+      readonly statusCode?: string;
       readonly latencyMs: number;
     };
 

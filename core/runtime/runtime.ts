@@ -80,7 +80,9 @@ export class Runtime {
   ) {
     this.logger = deps.logger ?? new ConsoleLogger();
     this.container = (deps.container ?? rootContainer).createChildContainer();
-    this.container.register(RuntimeViewToken, { useValue: { list: () => this.list() } });
+    this.container.register(RuntimeViewToken, {
+      useValue: { list: () => this.list(), sharedStickyQueues: () => [...this.stickyQueues].map(([namespace, q]) => ({ namespace, name: q.name, activePolls: q.activePolls })) },
+    });
     this.modules = new ModulePolicy({ roots: options.moduleRoots ?? [options.baseDir], baseDir: options.baseDir, allowRuntimeModules: options.allowRuntimeModules });
     this.plugins = new PluginRegistry({ container: this.container, logger: this.logger, baseDir: options.baseDir, loadTimeoutMs: options.pluginLoadTimeoutMs, modulePolicy: this.modules });
   }
@@ -191,7 +193,8 @@ export class Runtime {
         activityPlugins: parsed.activityPlugins ?? [],
         interceptors: resolved.interceptors.map((p) => p.name),
         ignored: resolved.ignored,
-        drainGraceMs: parsed.drainGraceMs,
+        // The spec's official names (`shutdownGraceTime` / `shutdownForceTime`) win, as on the entity.
+        ...compileShutdown(parsed),
       };
       if (resolved.ignored.length) this.logger.warn('Worker spec fields not supported by the entity yet were ignored', { workerId: id, ignored: resolved.ignored });
       this.workers.set(id, record);
@@ -336,7 +339,7 @@ export class Runtime {
     const { entity } = r;
     const grace = graceMs ?? r.drainGraceMs ?? this.options.drainGraceMs;
     if (entity.state === 'STOPPED') return;
-    await entity.drain({ graceMs: grace, forceTimeMs: this.options.shutdownForceTimeMs });
+    await entity.drain({ graceMs: grace, forceTimeMs: r.shutdownForceTimeMs ?? this.options.shutdownForceTimeMs });
   }
 
   /** The shared sticky queue of `namespace`, if an entity with workflows has used one. */
@@ -349,7 +352,10 @@ export class Runtime {
     let q = this.stickyQueues.get(connection.namespace);
     if (!q) {
       const { pollers, maxConcurrentTaskExecutions } = this.options.stickyQueue;
-      q = new StickyQueue({ connection, identity: workerEntityDefaults.identity, logger: this.logger, pollers, maxConcurrentTaskExecutions });
+      const namespace = connection.namespace;
+      // Shared-sticky polls count as the entities' own sticky polls do, by the task's normal queue.
+      const onPoll = (gotTask: boolean, taskQueue: string) => this.emit({ type: 'poll', namespace, taskQueue, workerId: '', kind: 'workflow', gotTask, sticky: true });
+      q = new StickyQueue({ connection, identity: workerEntityDefaults.identity, logger: this.logger, pollers, maxConcurrentTaskExecutions, onPoll });
       this.stickyQueues.set(connection.namespace, q);
     }
     return q;

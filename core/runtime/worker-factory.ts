@@ -18,7 +18,7 @@ import { activityAwareLogger, composeActivityInvoke } from './activity-intercept
 import type { MetricEventSink } from './metric-events.js';
 import type { ModuleOrigin, ModulePolicy } from './module-policy.js';
 import type { WorkflowSide } from './worker-info.js';
-import type { WorkerSpec, WorkerSpecJson } from './worker-spec.js';
+import { officialEntityInput, type WorkerSpec, type WorkerSpecJson } from './worker-spec.js';
 
 /** Whether the Worker Entity's options accept `key`: probed, so this keeps working as the entity grows. */
 const entityAccepts = (key: string): boolean => key in (workerEntityInputSchema.shape as Record<string, unknown>);
@@ -81,6 +81,7 @@ export function resolveSpec(
     if (entityAccepts(key)) input[key] = codeOptions[key];
     else ignored.push(key);
   }
+  Object.assign(input, officialEntityInput(spec));
   for (const [key, value] of Object.entries(spec.limits ?? {})) {
     if (value === undefined) continue;
     if (entityAccepts(key)) input[key] = value;
@@ -178,10 +179,14 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
       workflowTaskDone: (report) => {
         // Queries are not workflow tasks in the SDK metrics.
         if (report.outcome === 'query') return;
-        w.emit({ type: 'workflow_task_done', ...labels, workflowType: report.workflowType, failed: report.outcome === 'failed', ...(report.failure ? { failureReason: report.failure.failureReason } : {}), executionMs: report.durationMs, cacheHit: report.cacheHit, scheduleToStartMs: report.scheduleToStartMs });
-        if (report.workflowOutcome) w.emit({ type: 'workflow_done', ...labels, workflowType: report.workflowType, outcome: report.workflowOutcome });
+        w.emit({ type: 'workflow_task_done', ...labels, workflowType: report.workflowType, failed: report.outcome === 'failed', ...(report.failure ? { failureReason: report.failure.failureReason } : {}), executionMs: report.durationMs, cacheHit: report.cacheHit, sticky: report.sticky, replayMs: report.replayMs, scheduleToStartMs: report.scheduleToStartMs });
+        if (report.workflowOutcome) w.emit({ type: 'workflow_done', ...labels, workflowType: report.workflowType, outcome: report.workflowOutcome, endToEndMs: report.workflowEndToEndMs });
       },
-      pollEnd: (kind, gotTask) => w.emit({ type: 'poll', ...labels, kind, gotTask }),
+      pollEnd: (kind, gotTask, _entity, sticky) => w.emit({ type: 'poll', ...labels, kind, gotTask, sticky: sticky === true }),
+      activityTaskReceived: (t) => w.emit({ type: 'activity_task_received', ...labels, ...t }),
+      workflowEvicted: (forced) => {
+        if (forced) w.emit({ type: 'sticky_cache_forced_eviction', ...labels });
+      },
     },
   };
   const entity = new WorkerEntity(r.entityInput, deps);

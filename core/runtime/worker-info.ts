@@ -34,6 +34,8 @@ export interface WorkerInfo {
   };
   /** Workflow runs in the sticky cache. */
   readonly cachedRuns?: number;
+  /** Long polls open right now, by kind. */
+  readonly pollers?: { readonly activity: number; readonly workflow: number; readonly stickyWorkflow: number };
   /** The entity's latest failure, or its latest failed workflow task's (with `workflowType`, `runId`, `at`). */
   readonly lastError?: Readonly<LastError>;
   /** Spec fields the entity does not support yet (dropped with a warning at add). */
@@ -52,6 +54,8 @@ export interface WorkerRecord {
   readonly interceptors: readonly string[];
   readonly ignored: readonly string[];
   readonly drainGraceMs?: number;
+  /** The spec's `shutdownForceTime`, when it gives one. */
+  readonly shutdownForceTimeMs?: number;
   removing?: Promise<void>;
 }
 
@@ -75,6 +79,7 @@ export function workerInfo(r: WorkerRecord): WorkerInfo {
       ...(s.workflow ? { workflow: { completed: s.workflow.completed, failed: s.workflow.failed, queries: s.workflow.queries } } : {}),
     },
     ...(s.workflow ? { cachedRuns: s.workflow.cachedRuns } : {}),
+    pollers: s.pollers,
     ...(s.lastError ? { lastError: s.lastError } : {}),
     ...(r.ignored.length ? { ignored: r.ignored } : {}),
   };

@@ -1,13 +1,48 @@
 import { z } from 'zod';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import { temporalName } from '../validate.js';
-import { workerEntityInputSchema } from '../worker/worker-entity-options.js';
+import { msToNumber, type Duration } from '@temporalio/common/lib/time.js';
+import { durationSchema } from '../worker/shutdown-options.js';
+import { workerTunerSchema } from '../worker/tuner.js';
+import { versioningInputShape } from '../worker/versioning.js';
+import { workerEntityInputSchema, type WorkerEntityInput } from '../worker/worker-entity-options.js';
 import type { InjectedSinks } from '../../sandbox/sinks.js';
 import { dataConverterSchema, type WorkerDataConverter } from '../worker/data-converter.js';
 import { bundlerOptionsSchema, workflowBundleOptionSchema, type BundlerOptions, type WorkflowBundleOption } from '../../sandbox/workflow-bundle-source.js';
 
 const positiveInt = (max: number) => z.number().int('must be an integer').positive('must be > 0').max(max, `must be <= ${max}`);
 const pluginName = z.string().min(1, 'must name a loaded plugin').max(128);
+
+/** The official `WorkerOptions` that make sense as JSON, by their official names; durations as ms or `'30s'`. */
+function officialOptionsShape() {
+  const d = (what: string) => durationSchema.optional().describe(`${what} Milliseconds, or a string such as '30s'.`);
+  return {
+    shutdownGraceTime: d('In-flight tasks get this long to finish on drain (official name of drainGraceMs).'),
+    shutdownForceTime: d('After the grace, cancelled activities get this long before they are answered as failed.'),
+    stickyQueueScheduleToStartTimeout: d('How long the server holds a task on our sticky queue. Default 10s.'),
+    maxHeartbeatThrottleInterval: d('Heartbeat throttle upper bound. Default 60s.'),
+    defaultHeartbeatThrottleInterval: d('Heartbeat throttle without a heartbeat timeout. Default 30s.'),
+    ...versioningInputShape,
+    enableNonLocalActivities: z.boolean().optional().describe('False: no activity polling (local activities still run). Default true.'),
+    maxActivitiesPerSecond: z.number().positive().optional().describe('Activity tasks this worker takes per second at most.'),
+    maxTaskQueueActivitiesPerSecond: z.number().positive().optional().describe('Activity tasks per second for the whole task queue (server-enforced).'),
+    tuner: workerTunerSchema.optional().describe('Fixed-size slot suppliers (exclusive with limits.maxConcurrent…Executions).'),
+  };
+}
+
+const SAME_NAME = ['shutdownGraceTime', 'shutdownForceTime', 'buildId', 'useVersioning', 'workerDeploymentOptions', 'enableNonLocalActivities', 'maxActivitiesPerSecond', 'maxTaskQueueActivitiesPerSecond', 'tuner'] as const;
+const IN_MS = { stickyQueueScheduleToStartTimeout: 'stickyQueueScheduleToStartTimeoutMs', maxHeartbeatThrottleInterval: 'maxHeartbeatThrottleIntervalMs', defaultHeartbeatThrottleInterval: 'defaultHeartbeatThrottleIntervalMs' } as const;
+
+/** The entity input of a validated spec's official options (the entity checks them together). */
+export function officialEntityInput(spec: WorkerSpecJson): Partial<WorkerEntityInput> {
+  const out: Record<string, unknown> = {};
+  for (const key of SAME_NAME) if (spec[key] !== undefined) out[key] = spec[key];
+  for (const [key, ms] of Object.entries(IN_MS)) {
+    const v = spec[key as keyof typeof IN_MS];
+    if (v !== undefined) out[ms] = msToNumber(v as Duration);
+  }
+  return out as Partial<WorkerEntityInput>;
+}
 
 /** Concurrency limits of one entity; each maps to the WorkerEntity option of the same name. */
 export const workerLimitsSchema = z
@@ -43,6 +78,7 @@ export const workerSpecSchema = z
     allowDuplicate: z.boolean().optional().describe('Allow a second entity on the same namespace + task queue.'),
     paused: z.boolean().optional().describe('Create it PAUSED: it polls only after resume.'),
     showStackTraceSources: z.boolean().optional().describe('Include source file contents in __enhanced_stack_trace answers.'),
+    ...officialOptionsShape(),
   })
   .strict();
 

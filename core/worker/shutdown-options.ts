@@ -35,7 +35,7 @@ export interface ShutdownInput {
 
 const ms = z.number().int().min(0);
 /** A duration as the official SDK takes it: ms, or an `ms`-style string; checked here, once. */
-const duration = z.union([
+export const durationSchema = z.union([
   ms,
   z.string().refine((s) => {
     try {
@@ -49,9 +49,9 @@ const duration = z.union([
 /** Zod fields of {@link ShutdownInput}, to spread into an options schema. */
 export const shutdownInputShape = {
   drainGraceMs: ms.optional(),
-  shutdownGraceTime: duration.optional(),
+  shutdownGraceTime: durationSchema.optional(),
   shutdownForceTimeMs: ms.optional(),
-  shutdownForceTime: duration.optional(),
+  shutdownForceTime: durationSchema.optional(),
 };
 
 /**

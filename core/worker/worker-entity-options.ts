@@ -7,9 +7,11 @@ import { shutdownDefaults, shutdownInputShape, type ShutdownInput, type Shutdown
 import type { InjectedSinks } from '../../sandbox/sinks.js';
 import { bundlerOptionsSchema, workflowBundleOptionSchema, type BundlerOptions, type WorkflowBundleOption } from '../../sandbox/workflow-bundle-source.js';
 import { dataConverterSchema, type WorkerDataConverter } from './data-converter.js';
+import { checkTunerInput, workerTunerSchema, type WorkerTunerInput } from './tuner.js';
+import { checkVersioningInput, versioningInputShape, type VersioningOptions } from './versioning.js';
 
 /** Options of one Worker Entity (one namespace + one task queue). */
-export interface WorkerEntityOptions extends ShutdownOptions {
+export interface WorkerEntityOptions extends ShutdownOptions, VersioningOptions {
   /** The task queue this entity polls. */
   taskQueue: string;
   /** Sent with every poll and answer. @default `${pid}@${hostname}` */
@@ -22,6 +24,15 @@ export interface WorkerEntityOptions extends ShutdownOptions {
   maxConcurrentLocalActivityExecutions: number;
   /** Concurrent activity long polls, capped by the slots. @default 10 */
   maxConcurrentActivityTaskPolls: number;
+  /**
+   * Poll for activity tasks. False: this entity runs no activity tasks of the queue (its
+   * workflows' local activities still run here). @default true
+   */
+  enableNonLocalActivities: boolean;
+  /** This entity takes at most this many activity tasks a second (activity polls are spaced). */
+  maxActivitiesPerSecond?: number;
+  /** Activity tasks per second for the whole task queue, across all workers; the server enforces it. */
+  maxTaskQueueActivitiesPerSecond?: number;
   /** Heartbeat throttle without a heartbeat timeout. @default 30000 */
   defaultHeartbeatThrottleIntervalMs: number;
   /** Heartbeat throttle upper bound. @default 60000 */
@@ -73,6 +84,7 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   maxConcurrentActivityTaskExecutions: 100,
   maxConcurrentLocalActivityExecutions: 100,
   maxConcurrentActivityTaskPolls: 10,
+  enableNonLocalActivities: true,
   ...heartbeatThrottleDefaults,
   ...shutdownDefaults,
   workflowInterceptorModules: [],
@@ -84,10 +96,16 @@ export const workerEntityDefaults: Omit<WorkerEntityOptions, 'taskQueue' | 'acti
   nexusServices: [],
   maxConcurrentNexusTaskExecutions: 100,
   maxConcurrentNexusTaskPolls: 10,
+  useVersioning: false,
 };
 
 /** What callers pass: `drainGraceMs` / `shutdownForceTimeMs`, or the official `shutdownGraceTime` / `shutdownForceTime`. */
-export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> & Partial<Omit<WorkerEntityOptions, 'taskQueue' | keyof ShutdownOptions>> & ShutdownInput;
+export type WorkerEntityInput = Pick<WorkerEntityOptions, 'taskQueue'> &
+  Partial<Omit<WorkerEntityOptions, 'taskQueue' | keyof ShutdownOptions>> &
+  ShutdownInput & {
+    /** Slot counts as the official `tuner` (fixed-size suppliers); exclusive with the `maxConcurrent…Executions` options. */
+    tuner?: WorkerTunerInput;
+  };
 
 const positiveInt = z.number().int().positive();
 
@@ -106,6 +124,10 @@ export const workerEntityInputSchema = z
     maxConcurrentActivityTaskExecutions: positiveInt.optional(),
     maxConcurrentLocalActivityExecutions: positiveInt.optional(),
     maxConcurrentActivityTaskPolls: positiveInt.optional(),
+    enableNonLocalActivities: z.boolean().optional(),
+    maxActivitiesPerSecond: z.number().positive().optional(),
+    maxTaskQueueActivitiesPerSecond: z.number().positive().optional(),
+    tuner: workerTunerSchema.optional(),
     defaultHeartbeatThrottleIntervalMs: positiveInt.optional(),
     maxHeartbeatThrottleIntervalMs: positiveInt.optional(),
     ...shutdownInputShape,
@@ -129,6 +151,13 @@ export const workerEntityInputSchema = z
       .optional(),
     maxConcurrentNexusTaskExecutions: positiveInt.optional(),
     maxConcurrentNexusTaskPolls: positiveInt.optional(),
+    ...versioningInputShape,
   })
   .strict()
-  .refine((o) => !(o.workflowsPath && o.workflowBundle), { message: 'give workflowsPath or workflowBundle, not both', path: ['workflowBundle'] });
+  .refine((o) => !(o.workflowsPath && o.workflowBundle), { message: 'give workflowsPath or workflowBundle, not both', path: ['workflowBundle'] })
+  .superRefine((o, ctx) => {
+    const versioning = checkVersioningInput(o);
+    if (versioning) ctx.addIssue({ code: 'custom', message: versioning, path: ['buildId'] });
+    const tuner = checkTunerInput(o);
+    if (tuner) ctx.addIssue({ code: 'custom', message: tuner, path: ['tuner'] });
+  });

@@ -24,6 +24,8 @@ import { loadDataConverter } from './data-converter.js';
 import { compileShutdown } from './shutdown-options.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
+import { WorkerVersioning } from './versioning.js';
+import { compileTuner } from './tuner.js';
 
 /**
  * How long open polls may take to end by themselves before ShutdownWorker ends them. On a queue
@@ -58,7 +60,12 @@ export interface WorkerEntityDeps {
   events?: {
     activityTaskDone?: (report: ActivityExecutionReport, entity: WorkerEntity) => void;
     workflowTaskDone?: (report: WorkflowTaskReport, entity: WorkerEntity) => void;
-    pollEnd?: (kind: 'activity' | 'workflow', gotTask: boolean, entity: WorkerEntity) => void;
+    /** `sticky`: a poll of the entity's own sticky queue. */
+    pollEnd?: (kind: 'activity' | 'workflow', gotTask: boolean, entity: WorkerEntity, sticky?: boolean) => void;
+    /** An activity task arrived (polled, or eagerly with a workflow-task answer). */
+    activityTaskReceived?: (task: { activityType: string; workflowType: string; eager: boolean }, entity: WorkerEntity) => void;
+    /** A run left the sticky cache; `forced` unless its workflow finished. */
+    workflowEvicted?: (forced: boolean, entity: WorkerEntity) => void;
   };
 }
 
@@ -73,6 +80,8 @@ export interface WorkerEntityStatus {
   /** With Nexus services: tasks answered by outcome (`operationError` and `handlerError` count failures). */
   nexus?: { slotsUsed: number; slotsFree: number; completed: number; operationError: number; handlerError: number };
   lastError?: LastError;
+  /** Long polls open right now, by kind (own sticky queue only; the shared one is the runtime's). */
+  pollers: { activity: number; workflow: number; stickyWorkflow: number };
 }
 
 /** The entity's latest failure: of the entity itself, or of one of its workflow tasks (with its run). */
@@ -100,6 +109,7 @@ export class WorkerEntity {
   private readonly activityClient: ActivityClient;
   private readonly nexusWorker: NexusWorker | undefined;
   private readonly metricMeter: MetricMeter | undefined;
+  private readonly versioning: WorkerVersioning;
   private workflowWorker: WorkflowWorker | undefined;
   /** Runs the local activities of this entity's workflows, with this entity's activity functions. */
   private readonly localActivities: LocalActivityExecutor;
@@ -117,12 +127,13 @@ export class WorkerEntity {
     input: WorkerEntityInput,
     private readonly deps: WorkerEntityDeps,
   ) {
-    const { shutdownGraceTime: _g, shutdownForceTime: _f, ...parsed } = validate(workerEntityInputSchema, input, 'worker');
-    this.options = { ...workerEntityDefaults, ...parsed, ...compileShutdown({ shutdownGraceTime: _g, shutdownForceTime: _f, ...parsed }) } as WorkerEntityOptions;
+    const { shutdownGraceTime: _g, shutdownForceTime: _f, tuner, ...parsed } = validate(workerEntityInputSchema, input, 'worker');
+    this.options = { ...workerEntityDefaults, ...parsed, ...compileTuner(tuner), ...compileShutdown({ shutdownGraceTime: _g, shutdownForceTime: _f, ...parsed }) } as WorkerEntityOptions;
     this.logger = deps.logger ?? new ConsoleLogger();
     this.machine = new WorkerStateMachine(`worker ${this.options.taskQueue}`);
     const { options } = this;
     this.converter = { ...(deps.dataConverter ?? defaultDataConverter) };
+    this.versioning = new WorkerVersioning(options, deps.connection.systemInfo?.capabilities?.buildIdBasedVersioning ?? false);
     // As the official worker's meter: every metric of the entity carries its namespace and task queue.
     this.metricMeter = deps.metricMeter?.withTags({ namespace: deps.connection.namespace, taskQueue: options.taskQueue });
     this.activityClient = new ActivityClient({ connection: deps.connection.options, dataConverter: this.converter, identity: options.identity });
@@ -144,6 +155,7 @@ export class WorkerEntity {
       taskQueue: options.taskQueue,
       identity: options.identity,
       workerInstanceKey: this.workerInstanceKey,
+      versioning: this.versioning,
       activities,
       dataConverter: this.converter,
       logger: this.logger,
@@ -151,11 +163,16 @@ export class WorkerEntity {
       metricMeter: this.metricMeter,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
       maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls,
+      maxActivitiesPerSecond: options.maxActivitiesPerSecond,
+      maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond,
       throttle: options,
       invoke: deps.activityInvoke,
       onFatal: (err) => this.fail(err),
       onTaskDone: this.safe((r: ActivityExecutionReport) => deps.events?.activityTaskDone?.(r, this)),
       onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('activity', got, this)),
+      onTaskReceived: this.safe((t: { activityType?: { name?: string | null } | null; workflowType?: { name?: string | null } | null }, eager: boolean) =>
+        deps.events?.activityTaskReceived?.({ activityType: t.activityType?.name ?? '', workflowType: t.workflowType?.name ?? '', eager }, this),
+      ),
     });
     if (options.nexusServices.length > 0) {
       this.nexusWorker = new NexusWorker({
@@ -191,6 +208,11 @@ export class WorkerEntity {
 
   get hasWorkflows(): boolean {
     return this.options.workflowsPath !== undefined || this.options.workflowBundle !== undefined;
+  }
+
+  /** Activity tasks are polled (the official `enableNonLocalActivities && activities.size > 0`). */
+  private get pollsActivities(): boolean {
+    return this.hasActivities && this.options.enableNonLocalActivities;
   }
 
   get hasActivities(): boolean {
@@ -235,6 +257,7 @@ export class WorkerEntity {
         taskQueue: options.taskQueue,
         identity: options.identity,
         workerInstanceKey: this.workerInstanceKey,
+        versioning: this.versioning,
         sandbox,
         bundleId: bundle.id,
         codec: WorkflowPayloadCodec.of(this.converter.payloadCodecs),
@@ -242,7 +265,8 @@ export class WorkerEntity {
         sinks: new SinkDispatcher(options.sinks, this.logger, this.metricMeter),
         logger: this.logger,
         // Activities our workflows schedule on this queue come back with the task answer when a slot is free.
-        eagerActivities: this.hasActivities
+        // Off with a queue-wide rate, as in sdk-core: eager tasks would bypass the server's limit.
+        eagerActivities: this.pollsActivities && options.maxTaskQueueActivitiesPerSecond === undefined
           ? { reserve: (n) => this.activityWorker.reserveEager(n), release: (n) => this.activityWorker.releaseEager(n), run: (t) => this.activityWorker.runEager(t) }
           : undefined,
         localActivities: new LocalActivityLoop(this.localActivities),
@@ -257,13 +281,14 @@ export class WorkerEntity {
           if (r.failure) this.lastError = { code: r.failure.code, message: r.failure.message, workflowType: r.workflowType, runId: r.runId, at: new Date().toISOString() };
           deps.events?.workflowTaskDone?.(r, this);
         }),
-        onPollEnd: this.safe((got: boolean) => deps.events?.pollEnd?.('workflow', got, this)),
+        onPollEnd: this.safe((got: boolean, sticky: boolean) => deps.events?.pollEnd?.('workflow', got, this, sticky)),
+        onEvicted: this.safe((forced: boolean) => deps.events?.workflowEvicted?.(forced, this)),
       });
     }
     // A drain or close called while bundling: it has already finished or is waiting for us.
     if (this.draining) throw new IllegalStateError(`worker ${this.taskQueue} was drained while it was starting; it never polled.`);
     this.machine.assert('start', 'INITIALIZED');
-    if (this.hasActivities) this.activityWorker.start();
+    if (this.pollsActivities) this.activityWorker.start();
     this.workflowWorker?.start();
     this.nexusWorker?.start();
     this.started = true;
@@ -357,6 +382,7 @@ export class WorkerEntity {
       workflow: w && { slotsUsed: w.inFlight, slotsFree: w.slots.capacity - w.inFlight, ...w.counts, cachedRuns: w.cache.size, stickyQueue: w.stickyQueue },
       nexus: n && { slotsUsed: n.inFlight, slotsFree: n.slots.capacity - n.inFlight, ...n.counts },
       lastError: this.lastError,
+      pollers: { activity: a.activePolls, workflow: w?.activePolls.normal ?? 0, stickyWorkflow: w?.activePolls.sticky ?? 0 },
     };
   }
 
@@ -364,7 +390,7 @@ export class WorkerEntity {
   private async shutdownWorkerCall(): Promise<void> {
     const { TaskQueueType } = temporal.api.enums.v1;
     const types = [];
-    if (this.hasActivities) types.push(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
+    if (this.pollsActivities) types.push(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
     if (this.workflowWorker) types.push(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
     if (this.nexusWorker) types.push(TaskQueueType.TASK_QUEUE_TYPE_NEXUS);
     if (!types.length) return;

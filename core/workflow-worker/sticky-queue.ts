@@ -30,6 +30,8 @@ export interface StickyQueueOptions {
   pollers: number;
   /** Sticky tasks held at once, routed or waiting for their entity's slot. */
   maxConcurrentTaskExecutions: number;
+  /** After each answered poll, for metrics: the task's normal queue, or the shared queue's `normalName` when empty. */
+  onPoll?: (gotTask: boolean, taskQueue: string) => void;
 }
 
 /** Counters for status and tests. */
@@ -69,6 +71,11 @@ export class StickyQueue {
   }
 
   /** The queue completions must name; undefined while nobody is registered. */
+  /** Long polls open right now on the shared queue. */
+  get activePolls(): number {
+    return this.current?.loop.activePolls ?? 0;
+  }
+
   get name(): string | undefined {
     return this.current?.name;
   }
@@ -144,7 +151,13 @@ export class StickyQueue {
       slots: this.slots,
       poll: async (signal) => {
         const res = await opts.connection.call('pollWorkflowTaskQueue', request, { longPoll: true, signal });
-        return res.taskToken?.length ? res : undefined;
+        const got = Boolean(res.taskToken?.length);
+        try {
+          opts.onPoll?.(got, (got && res.workflowExecutionTaskQueue?.name) || normalName);
+        } catch {
+          // metrics never break polling
+        }
+        return got ? res : undefined;
       },
       handle: (task) => this.dispatch(task),
       onFatal: (err) => this.failAll(err),

@@ -15,6 +15,7 @@ import { historyForTask } from './history-fetcher.js';
 import { describeFailedTask, describeRefusedAnswer, failTaskTooLarge, logWorkflowTaskFailure, type WorkflowTaskFailure } from './task-failure-report.js';
 import type { WorkflowPayloadCodec } from './payload-codec.js';
 import { WorkflowRunCache, type CachedRun } from './workflow-run-cache.js';
+import type { WorkerVersioning } from '../worker/versioning.js';
 
 type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 const Activation = coresdk.workflow_activation.WorkflowActivation;
@@ -47,12 +48,24 @@ export interface WorkflowTaskReport {
   error?: unknown;
   /** Set when the task failed (outcome `failed`): what was logged and goes to `lastError` and metrics. */
   failure?: WorkflowTaskFailure;
+  /**
+   * As sdk-core counts the sticky cache: a hit is a partial-history task for a cached run, a
+   * miss a partial-history task whose run was not cached (its full history had to be fetched).
+   * A full-history task (a new run, or one handed back to the normal queue) is neither.
+   */
+  sticky?: 'hit' | 'miss';
+  /** Time spent replaying history before the first new activation, when the task replayed. */
+  replayMs?: number;
+  /** The run closed with this task: from its WorkflowExecutionStarted event to now. */
+  workflowEndToEndMs?: number;
 }
 
 export interface WorkflowTaskHandlerDeps {
   connection: Connection;
   taskQueue: string;
   identity: string;
+  /** Build id, deployment version and versioning behaviour stated on every answer. */
+  versioning?: WorkerVersioning;
   sandbox: WorkflowSandbox;
   bundleId: string;
   cache: WorkflowRunCache;
@@ -70,6 +83,8 @@ export interface WorkflowTaskHandlerDeps {
   localActivities?: LocalActivityLoop;
   /** Payload codecs: decode activations before the sandbox, encode its completions; absent: none. */
   codec?: WorkflowPayloadCodec;
+  /** A run left the cache; `forced` unless its workflow finished (sdk-core's forced eviction). */
+  onEvicted?: (forced: boolean) => void;
 }
 
 /** The sticky queue a handler names in its completions: the entity's own, or the process's shared one. */
@@ -90,6 +105,10 @@ export interface StickyBinding {
 export class WorkflowTaskHandler {
   /** Per run, the end of the tasks handed to it so far (see handle). */
   private readonly gates = new Map<string, Promise<void>>();
+  /** Per run, the versioning behaviour its code declared in its last activation completion. */
+  private readonly behaviors = new Map<string, temporal.api.enums.v1.VersioningBehavior>();
+  /** Per cached run, its WorkflowExecutionStarted event time (epoch ms), for the end-to-end latency. */
+  private readonly startTimes = new Map<string, number>();
 
   constructor(private readonly deps: WorkflowTaskHandlerDeps) {}
 
@@ -131,6 +150,7 @@ export class WorkflowTaskHandler {
       run = undefined;
     }
     const cacheHit = run !== undefined;
+    const sticky = firstEvent > 1 ? (cacheHit ? 'hit' : 'miss') : undefined;
     if (!run) {
       for (const victim of cache.victimsForOneMore()) await this.evict(victim);
       run = {
@@ -149,7 +169,7 @@ export class WorkflowTaskHandler {
     }
     const current = run;
     current.busy++;
-    const done = current.tail.then(() => this.process(task, current, cacheHit));
+    const done = current.tail.then(() => this.process(task, current, cacheHit, sticky));
     current.tail = done.then(
       () => undefined,
       () => undefined,
@@ -162,8 +182,10 @@ export class WorkflowTaskHandler {
   }
 
   /** Drops a run from the cache and its context from the sandbox. */
-  async evict(runId: string): Promise<void> {
-    this.deps.cache.delete(runId);
+  async evict(runId: string, forced = true): Promise<void> {
+    if (this.deps.cache.delete(runId)) this.deps.onEvicted?.(forced);
+    this.startTimes.delete(runId);
+    this.behaviors.delete(runId);
     this.deps.sticky?.release?.(runId);
     this.deps.localActivities?.evict(runId);
     await this.deps.sandbox.evict(runId).catch((err: unknown) => this.deps.logger.warn('Sandbox eviction failed', { runId, error: err }));
@@ -179,21 +201,24 @@ export class WorkflowTaskHandler {
    * run's next task came with its full history while this one was finishing): that one, and the
    * local activities it runs, must stay.
    */
-  private async evictRun(run: CachedRun): Promise<void> {
+  private async evictRun(run: CachedRun, forced = true): Promise<void> {
     const cached = this.deps.cache.peek(run.state.runId);
     if (cached && cached !== run) return;
-    await this.evict(run.state.runId);
+    await this.evict(run.state.runId, forced);
   }
 
-  private async process(task: Task, run: CachedRun, cacheHit: boolean): Promise<void> {
+  private async process(task: Task, run: CachedRun, cacheHit: boolean, sticky: WorkflowTaskReport['sticky']): Promise<void> {
     const started = performance.now();
     const { deps } = this;
     const { state } = run;
     const workflowType = task.workflowType?.name ?? '';
     let outcome: WorkflowTaskOutcome;
     let error: unknown;
+    let replayMs: number | undefined;
     try {
       const events = await historyForTask(deps.connection, task, !cacheHit);
+      const first = events[0];
+      if (first?.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED && first.eventTime) this.startTimes.set(state.runId, tsToMs(first.eventTime));
       state.applyWorkflowTask({
         events,
         previousStartedEventId: task.previousStartedEventId ?? 0,
@@ -202,7 +227,9 @@ export class WorkflowTaskHandler {
         legacyQuery: task.query,
         messages: task.messages,
       });
-      outcome = await this.runActivations(state, started, !task.query);
+      const replay: ReplayClock = { started: performance.now(), replayed: false };
+      outcome = await this.runActivations(state, started, !task.query, replay);
+      replayMs = replay.ms;
     } catch (err) {
       error = err;
       outcome = failOutcome(err);
@@ -223,22 +250,25 @@ export class WorkflowTaskHandler {
     const closing = outcome.kind === 'complete' ? outcome.commands.find((c) => TERMINAL.has(c.commandType!)) : undefined;
     const finished = closing !== undefined;
     const workflowOutcome = closing && report === 'completed' ? TERMINAL.get(closing.commandType!) : undefined;
+    const runStart = this.startTimes.get(state.runId);
+    const workflowEndToEndMs = workflowOutcome && runStart !== undefined ? Math.max(0, Date.now() - runStart) : undefined;
     // With caching off (capacity 0) every run is dropped after its task and replayed next time.
     if (outcome.kind === 'fail' || finished || deps.cache.capacity === 0) {
-      await this.evictRun(run);
+      // A run whose workflow ended leaves the cache unforced, as in sdk-core.
+      await this.evictRun(run, !(finished && outcome.kind !== 'fail'));
     }
     if (failure) logWorkflowTaskFailure(deps.logger, failure, task, error);
-    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error, failure });
+    deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, sticky, replayMs, workflowEndToEndMs, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error, failure });
   }
 
-  private async runActivations(state: WorkflowRunState, startedAt: number, mayWait: boolean): Promise<WorkflowTaskOutcome> {
+  private async runActivations(state: WorkflowRunState, startedAt: number, mayWait: boolean, replay: ReplayClock): Promise<WorkflowTaskOutcome> {
     const { deps } = this;
     const las = mayWait ? deps.localActivities : undefined;
     const deadline = LocalActivityLoop.heartbeatDeadline(startedAt, state);
     // Local activity results, each a new activation, until none holds the task (see local-activity-loop.ts).
     las?.applyArrived(state);
     for (;;) {
-      const lost = await this.runPendingActivations(state);
+      const lost = await this.runPendingActivations(state, replay);
       if (lost) return lost;
       const step = await las?.next(state, deadline);
       if (step === 'heartbeat') return takeOutcome(state, true);
@@ -247,9 +277,11 @@ export class WorkflowTaskHandler {
   }
 
   /** Runs activations until none is pending; returns an outcome only when the sandbox lost the run. */
-  private async runPendingActivations(state: WorkflowRunState): Promise<WorkflowTaskOutcome | undefined> {
+  private async runPendingActivations(state: WorkflowRunState, replay: ReplayClock): Promise<WorkflowTaskOutcome | undefined> {
     const { deps } = this;
     for (let activation = state.nextActivation(); activation; activation = state.nextActivation()) {
+      if (activation.isReplaying) replay.replayed = true;
+      else if (replay.replayed && replay.ms === undefined) replay.ms = performance.now() - replay.started;
       let completion: coresdk.workflow_completion.WorkflowActivationCompletion;
       try {
         const bytes = Activation.encode(deps.codec ? await deps.codec.decodeActivation(activation, state.options) : activation).finish();
@@ -260,6 +292,9 @@ export class WorkflowTaskHandler {
         // will never come, so it cannot give an outcome. Fail the task; the run is evicted.
         return failOutcome(err);
       }
+      // The workflow library states the behaviour of `setWorkflowOptions` on each successful completion.
+      const behavior = completion.successful?.versioningBehavior;
+      if (behavior) this.behaviors.set(state.runId, behavior);
       try {
         state.applyCompletion(completion);
         deps.localActivities?.dispatch(state);
@@ -287,6 +322,7 @@ export class WorkflowTaskHandler {
           queryResults: outcome.queryResults,
           sdkMetadata: outcome.sdkMetadata,
           forceCreateNewWorkflowTask: outcome.forceCreateNewWorkflowTask,
+          ...deps.versioning?.completionFields(this.behaviors.get(state.runId)),
           stickyAttributes: sticky
             ? {
                 workerTaskQueue: { name: sticky.name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: deps.taskQueue },
@@ -327,6 +363,13 @@ function takeOutcome(state: WorkflowRunState, forceNewWorkflowTask: boolean): Wo
   } catch (err) {
     return failOutcome(err);
   }
+}
+
+/** Times a task's replay (sdk-core's `workflow_task_replay_latency`): to its first new activation after replayed ones. */
+interface ReplayClock {
+  readonly started: number;
+  replayed: boolean;
+  ms?: number;
 }
 
 function runIdOf(task: Task): string {

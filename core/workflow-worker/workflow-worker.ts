@@ -13,6 +13,7 @@ import type { EagerActivitySink } from './eager-activities.js';
 import type { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
 import type { WorkflowPayloadCodec } from './payload-codec.js';
 import { WorkflowRunCache } from './workflow-run-cache.js';
+import type { WorkerVersioning } from '../worker/versioning.js';
 import { WorkflowTaskHandler, type StickyBinding, type WorkflowTaskReport } from './workflow-task-handler.js';
 
 type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
@@ -24,6 +25,8 @@ export interface WorkflowWorkerDeps {
   identity: string;
   /** Sent with every poll so ShutdownWorker can end our polls server-side. */
   workerInstanceKey: string;
+  /** Build id and deployment version stated on every poll and answer. */
+  versioning?: WorkerVersioning;
   sandbox: WorkflowSandbox;
   bundleId: string;
   runCreate: RunCreateOptions;
@@ -42,9 +45,12 @@ export interface WorkflowWorkerDeps {
   eagerActivities?: EagerActivitySink;
   /** Runs the local activities of this entity's workflows. */
   localActivities?: LocalActivityLoop;
-  onPollEnd?: (gotTask: boolean) => void;
   /** The entity's payload codecs, applied to every activation and completion. */
   codec?: WorkflowPayloadCodec;
+  /** After each poll of the normal queue (`sticky` false) or the entity's own sticky queue. */
+  onPollEnd?: (gotTask: boolean, sticky: boolean) => void;
+  /** A run left the cache; `forced` unless its workflow finished. */
+  onEvicted?: (forced: boolean) => void;
 }
 
 /** ResetStickyTaskQueue calls in flight at once when a draining entity hands its runs back. */
@@ -77,13 +83,14 @@ export class WorkflowWorker {
     this.slots = new Slots(deps.maxConcurrentWorkflowTaskExecutions);
     this.cache = new WorkflowRunCache(deps.maxCachedWorkflows);
     const sticky = deps.maxCachedWorkflows > 0;
-    this.shared = sticky ? deps.sharedSticky : undefined;
+    this.shared = sticky && !deps.versioning?.needsOwnStickyQueue ? deps.sharedSticky : undefined;
     this.ownStickyQueue = sticky && !this.shared ? `${deps.identity}-${deps.taskQueue}-sticky-${randomUUID()}` : undefined;
     this.member = this.shared ? this.makeMember() : undefined;
     this.handler = new WorkflowTaskHandler({
       connection: deps.connection,
       taskQueue: deps.taskQueue,
       identity: deps.identity,
+      versioning: deps.versioning,
       sandbox: deps.sandbox,
       bundleId: deps.bundleId,
       cache: this.cache,
@@ -95,6 +102,7 @@ export class WorkflowWorker {
       eagerActivities: deps.eagerActivities,
       localActivities: deps.localActivities,
       codec: deps.codec,
+      onEvicted: deps.onEvicted,
       onTaskDone: (r) => {
         if (r.outcome === 'completed') this.counts.completed++;
         else if (r.outcome === 'failed') this.counts.failed++;
@@ -132,6 +140,11 @@ export class WorkflowWorker {
   resume(): void {
     this.paused = false;
     for (const l of this.loops) l.resume();
+  }
+
+  /** Long polls open right now on the normal queue and on the entity's own sticky queue. */
+  get activePolls(): { normal: number; sticky: number } {
+    return { normal: this.loops[0]?.activePolls ?? 0, sticky: this.loops[1]?.activePolls ?? 0 };
   }
 
   get inFlight(): number {
@@ -233,7 +246,7 @@ export class WorkflowWorker {
 
   private loop(taskQueue: temporal.api.taskqueue.v1.ITaskQueue, pollers: number): PollLoop<Task> {
     const { deps } = this;
-    const request = { namespace: deps.connection.namespace, taskQueue, identity: deps.identity, workerInstanceKey: deps.workerInstanceKey };
+    const request = { namespace: deps.connection.namespace, taskQueue, identity: deps.identity, workerInstanceKey: deps.workerInstanceKey, ...deps.versioning?.pollFields() };
     return new PollLoop<Task>({
       name: `workflow(${taskQueue.name})`,
       pollers,
@@ -244,7 +257,7 @@ export class WorkflowWorker {
       },
       handle: (task) => this.handler.handle(task),
       onFatal: deps.onFatal,
-      onPollEnd: deps.onPollEnd,
+      onPollEnd: deps.onPollEnd && ((got) => deps.onPollEnd!(got, taskQueue.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY)),
       backoff: deps.connection.options.retry,
       logger: deps.logger,
     });

@@ -32,7 +32,7 @@ describe('translateWorkerOptions', () => {
   });
 
   it('refuses an official option it cannot honour, by name', () => {
-    expect(() => translateWorkerOptions({ taskQueue: 'q', maxTaskQueueActivitiesPerSecond: 5 })).toThrow(WorkerOptionUnsupportedError);
-    expect(() => translateWorkerOptions({ taskQueue: 'q', maxTaskQueueActivitiesPerSecond: 5 })).toThrow(/WorkerOptions\.maxTaskQueueActivitiesPerSecond/);
+    expect(() => translateWorkerOptions({ taskQueue: 'q', patchActivationCallback: () => true })).toThrow(WorkerOptionUnsupportedError);
+    expect(() => translateWorkerOptions({ taskQueue: 'q', patchActivationCallback: () => true })).toThrow(/WorkerOptions\.patchActivationCallback/);
   });
 });
