@@ -3,9 +3,12 @@ import type { temporal } from '../connection/proto.js';
 import { taskQueuePollLoop, type PollLoop, type QueuePollerDeps } from '../poll-loop.js';
 import { settlesBy } from '../settles-by.js';
 import { Slots } from '../slots.js';
+import type { WorkerVersioning } from '../worker/versioning.js';
 import { NexusTask, type NexusOutcome, type NexusTaskDeps } from './nexus-task.js';
 
 export interface NexusWorkerDeps extends NexusTaskDeps, QueuePollerDeps {
+  /** Build id and deployment version stated on every poll, as sdk-core does for Nexus polls too. */
+  versioning?: WorkerVersioning;
   maxConcurrentNexusTaskExecutions: number;
   maxConcurrentNexusTaskPolls: number;
 }
@@ -26,9 +29,10 @@ export class NexusWorker {
 
   constructor(private readonly deps: NexusWorkerDeps) {
     this.slots = new Slots(deps.maxConcurrentNexusTaskExecutions);
+    const { workerVersionCapabilities, deploymentOptions } = deps.versioning?.pollFields() ?? {};
     this.loop = taskQueuePollLoop(
       'pollNexusTaskQueue',
-      { name: 'nexus', pollers: deps.maxConcurrentNexusTaskPolls, slots: this.slots, handle: (task) => this.execute(task) },
+      { name: 'nexus', pollers: deps.maxConcurrentNexusTaskPolls, slots: this.slots, handle: (task) => this.execute(task), request: { workerVersionCapabilities, deploymentOptions } },
       deps,
     );
   }

@@ -176,6 +176,7 @@ export class WorkerEntity {
     });
     if (options.nexusServices.length > 0) {
       this.nexusWorker = new NexusWorker({
+        versioning: this.versioning,
         connection: deps.connection,
         namespace: deps.connection.namespace,
         taskQueue: options.taskQueue,

@@ -3,6 +3,8 @@
  * POST /workers share its schema), each with its semantics on the real server: activity rate
  * limits, enableNonLocalActivities, a fixed-size tuner, and the shutdown durations as strings.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal } from '../../../core/connection/proto.js';
@@ -40,6 +42,8 @@ async function withOfficialWorkflows<T>(taskQueue: string, fn: () => Promise<T>)
     await official.stop();
   }
 }
+
+const localActivityWorkflows = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/workflow-api/local-activities.ts');
 
 const spread = (starts: number[]) => Math.max(...starts) - Math.min(...starts);
 
@@ -108,6 +112,15 @@ describe('official WorkerOptions in a worker spec', () => {
       await runtime.remove(on.id);
     });
     await runtime.remove(off.id);
+  }, 60_000);
+
+  it('enableNonLocalActivities: false still runs the workflows\' local activities', async () => {
+    const taskQueue = uniqueTaskQueue('opt-nonlocal-la');
+    const greet = async (_key: string, name: string) => `Hello, ${name}!`;
+    const w = await runtime.addWorker({ taskQueue, workflowsPath: localActivityWorkflows, activities: { greet }, enableNonLocalActivities: false });
+    expect(await client.workflow.execute('laSimple', { taskQueue, workflowId: taskQueue, args: ['local'] })).toBe('Hello, local!');
+    expect(runtime.get(w.id).pollers?.activity).toBe(0);
+    await runtime.remove(w.id);
   }, 60_000);
 
   it('a fixed-size tuner sets the slots; beside maxConcurrent… or resource-based it is refused', async () => {
