@@ -72,6 +72,8 @@ export interface WorkerOptions {
   buildId?: string;
   /** Legacy build-id-based versioning; needs `buildId`. @default false */
   useVersioning?: boolean;
+  /** Local activities run at once. @default 100 */
+  maxConcurrentLocalActivityExecutions?: number;
   /** False: no activity polling (local activities still run). @default true */
   enableNonLocalActivities?: boolean;
   /** Worker-side cap on activity tasks taken per second. */
@@ -173,6 +175,7 @@ const MAPPED = new Set([
   'nexusServices', 'maxConcurrentNexusTaskExecutions', 'maxConcurrentNexusTaskPolls',
   'workerDeploymentOptions', 'buildId', 'useVersioning',
   'enableNonLocalActivities', 'maxActivitiesPerSecond', 'maxTaskQueueActivitiesPerSecond', 'tuner',
+  'maxConcurrentLocalActivityExecutions', 'workflowTaskPollerBehavior', 'activityTaskPollerBehavior', 'nexusTaskPollerBehavior',
 ]);
 
 /** Maps official option names onto {@link WorkerEntityInput}; refuses what it cannot honour. */
@@ -196,6 +199,10 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   copy(options, entity, 'maxCachedWorkflows');
   copy(options, entity, 'maxConcurrentNexusTaskExecutions');
   copy(options, entity, 'maxConcurrentNexusTaskPolls');
+  copy(options, entity, 'maxConcurrentLocalActivityExecutions');
+  pollerBehavior(options, entity, 'workflowTaskPollerBehavior', 'maxConcurrentWorkflowTaskPolls');
+  pollerBehavior(options, entity, 'activityTaskPollerBehavior', 'maxConcurrentActivityTaskPolls');
+  pollerBehavior(options, entity, 'nexusTaskPollerBehavior', 'maxConcurrentNexusTaskPolls');
   if (options.nexusServices !== undefined) entity.nexusServices = options.nexusServices;
   if (options.stickyQueueScheduleToStartTimeout !== undefined) entity.stickyQueueScheduleToStartTimeoutMs = msToNumber(options.stickyQueueScheduleToStartTimeout);
   if (options.maxHeartbeatThrottleInterval !== undefined) entity.maxHeartbeatThrottleIntervalMs = msToNumber(options.maxHeartbeatThrottleInterval);
@@ -232,7 +239,22 @@ type NumericOption =
   | 'maxConcurrentWorkflowTaskPolls'
   | 'maxCachedWorkflows'
   | 'maxConcurrentNexusTaskExecutions'
-  | 'maxConcurrentNexusTaskPolls';
+  | 'maxConcurrentNexusTaskPolls'
+  | 'maxConcurrentLocalActivityExecutions';
+
+type PollOption = 'maxConcurrentWorkflowTaskPolls' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentNexusTaskPolls';
+
+/**
+ * `{ type: 'simple-maximum', maximum }` is what `maxConcurrent…TaskPolls` means (the official
+ * worker builds one from the other); autoscaling pollers are not implemented and are refused.
+ */
+function pollerBehavior(from: WorkerOptions, to: WorkerEntityInput, name: `${'workflow' | 'activity' | 'nexus'}TaskPollerBehavior`, polls: PollOption): void {
+  const b = from[name] as { type?: unknown; maximum?: unknown } | undefined;
+  if (b === undefined) return;
+  if (b.type !== 'simple-maximum') throw new WorkerOptionUnsupportedError(`${name}.type`, `only 'simple-maximum' pollers are implemented, not '${String(b.type)}'`);
+  if (from[polls] !== undefined) throw new WorkerOptionUnsupportedError(name, `give ${name} or ${polls}, not both`);
+  if (b.maximum !== undefined) to[polls] = b.maximum as number;
+}
 
 function copy(from: WorkerOptions, to: WorkerEntityInput, name: NumericOption): void {
   const v = from[name];

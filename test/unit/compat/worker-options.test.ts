@@ -36,3 +36,24 @@ describe('translateWorkerOptions', () => {
     expect(() => translateWorkerOptions({ taskQueue: 'q', patchActivationCallback: () => true })).toThrow(/WorkerOptions\.patchActivationCallback/);
   });
 });
+
+describe('translateWorkerOptions: the names that became real', () => {
+  it('maps simple-maximum poller behaviours and local activity slots; refuses autoscaling', () => {
+    const t = translateWorkerOptions({
+      taskQueue: 'q',
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 3 },
+      maxConcurrentLocalActivityExecutions: 7,
+      maxActivitiesPerSecond: 5,
+      maxTaskQueueActivitiesPerSecond: 50,
+      enableNonLocalActivities: false,
+      workerDeploymentOptions: { version: { deploymentName: 'd', buildId: 'b' }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+      tuner: { workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 } },
+    });
+    expect(t.entity).toMatchObject({ maxConcurrentWorkflowTaskPolls: 4, maxConcurrentActivityTaskPolls: 3, maxConcurrentLocalActivityExecutions: 7, maxActivitiesPerSecond: 5, maxTaskQueueActivitiesPerSecond: 50, enableNonLocalActivities: false, tuner: { workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 } } });
+    expect(() => translateWorkerOptions({ taskQueue: 'q', activityTaskPollerBehavior: { type: 'autoscaling', minimum: 1, maximum: 10, initial: 5 } })).toThrow(/activityTaskPollerBehavior\.type/);
+    const resourceBased = { activityTaskSlotSupplier: { type: 'resource-based', tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } } };
+    // @ts-expect-error resource-based suppliers are not in the type either
+    expect(() => translateWorkerOptions({ taskQueue: 'q', tuner: resourceBased })).toThrow(WorkerOptionUnsupportedError);
+  });
+});
