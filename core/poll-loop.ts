@@ -17,6 +17,15 @@ export function once<T>(fn: () => Promise<T>): () => Promise<T> {
 /** After the server was asked to end our polls, how long they get before a local abort. */
 export const ABORT_GRACE_MS = 3_000;
 
+/**
+ * On a server that completes polls on ShutdownWorker, how long open polls get to come back by
+ * themselves first. Polls on a queue with a backlog return within milliseconds, each with a task;
+ * ending one of those mid-dispatch loses its task on Server 1.32 (measured with bench:drain: about
+ * one drain in four lost a workflow task when ShutdownWorker went out at once, as did the official
+ * worker in every round). After this, the polls still open are idle ones, which the server ends.
+ */
+export const POLL_SETTLE_MS = 200;
+
 /** gRPC codes after which polling again cannot help: the entity fails. */
 const FATAL_CODES = new Set([grpc.status.NOT_FOUND, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
 
@@ -88,6 +97,10 @@ export class PollLoop<T> {
    * the queue has a backlog, after the server's long-poll interval when it is idle). Only then
    * are the stragglers ended: by the server through `cancelOpenPolls` (ShutdownWorker with our
    * instance key), and after a further {@link ABORT_GRACE_MS} by a local abort.
+   *
+   * On a server with the `workerPollCompleteOnShutdown` capability the caller passes
+   * {@link POLL_SETTLE_MS}: then ShutdownWorker goes out and the server completes the open polls
+   * with empty answers, so nothing is cancelled by us and the local abort stays a safety net.
    */
   async stopPolling(naturalEndMs = 0, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
     this.stopped = true;
