@@ -48,6 +48,12 @@ export interface PollLoopOptions<T> {
   onPollEnd?: (gotTask: boolean) => void;
   backoff: RetryOptions;
   logger: Logger;
+  /**
+   * The server completes our open polls on ShutdownWorker (`workerPollCompleteOnShutdown`): then
+   * {@link PollLoop.stopPolling}'s wait counts from the last task a poll brought, so a loop whose
+   * polls sit idle sends ShutdownWorker at once.
+   */
+  quietStop?: boolean;
 }
 
 /**
@@ -61,6 +67,8 @@ export class PollLoop<T> {
   private resumeGate: { promise: Promise<void>; open: () => void } | undefined;
   private pollers: Promise<void>[] = [];
   private readonly running = new Set<Promise<void>>();
+  /** `performance.now()` when a poll last brought a task. */
+  private lastTaskAt = -Infinity;
 
   constructor(private readonly opts: PollLoopOptions<T>) {}
 
@@ -99,8 +107,9 @@ export class PollLoop<T> {
    * instance key), and after a further {@link ABORT_GRACE_MS} by a local abort.
    *
    * On a server with the `workerPollCompleteOnShutdown` capability the caller passes
-   * {@link POLL_SETTLE_MS}: then ShutdownWorker goes out and the server completes the open polls
-   * with empty answers, so nothing is cancelled by us and the local abort stays a safety net.
+   * {@link POLL_SETTLE_MS} and the loop was built with `quietStop`: polls still bringing tasks get
+   * that long, then ShutdownWorker goes out and the server completes the open polls with empty
+   * answers, so nothing is cancelled by us and the local abort stays a safety net.
    */
   async stopPolling(naturalEndMs = 0, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
     this.stopped = true;
@@ -112,7 +121,11 @@ export class PollLoop<T> {
       await Promise.race([all, new Promise((r) => (timer = setTimeout(r, ms)))]);
       clearTimeout(timer);
     };
-    if (naturalEndMs > 0) await within(naturalEndMs);
+    const waitEnd = performance.now() + naturalEndMs;
+    // With quietStop, only polls that are bringing tasks (a backlog) are waited for: ending one
+    // mid-dispatch is what loses a task; an idle poll the server ends empty.
+    const remaining = () => (this.opts.quietStop ? Math.min(waitEnd, this.lastTaskAt + naturalEndMs) : waitEnd) - performance.now();
+    while (!ended && remaining() > 0) await within(remaining());
     if (!ended && cancelOpenPolls) {
       await Promise.race([all, cancelOpenPolls().then(noop, noop)]);
       if (!ended) await within(ABORT_GRACE_MS);
@@ -168,6 +181,7 @@ export class PollLoop<T> {
         continue;
       }
       this.opts.onPollEnd?.(task !== undefined);
+      if (task !== undefined) this.lastTaskAt = performance.now();
       if (task === undefined) {
         slots.release();
         continue;
@@ -225,5 +239,6 @@ export function taskQueuePollLoop<M extends 'pollActivityTaskQueue' | 'pollNexus
     onPollEnd: deps.onPollEnd,
     backoff: deps.connection.options.retry,
     logger: deps.logger,
+    quietStop: deps.connection.pollCompleteOnShutdown,
   });
 }

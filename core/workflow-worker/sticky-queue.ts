@@ -149,6 +149,7 @@ export class StickyQueue {
       handle: (task) => this.dispatch(task),
       onFatal: (err) => this.failAll(err),
       backoff: opts.connection.options.retry,
+      quietStop: opts.connection.pollCompleteOnShutdown,
       logger: opts.logger,
     });
     this.current = { name, loop };

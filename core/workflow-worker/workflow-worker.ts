@@ -246,6 +246,7 @@ export class WorkflowWorker {
       onFatal: deps.onFatal,
       onPollEnd: deps.onPollEnd,
       backoff: deps.connection.options.retry,
+      quietStop: deps.connection.pollCompleteOnShutdown,
       logger: deps.logger,
     });
   }
