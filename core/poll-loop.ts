@@ -26,6 +26,12 @@ export const ABORT_GRACE_MS = 3_000;
  */
 export const POLL_SETTLE_MS = 200;
 
+/** A loop that got a task this recently before its stop is busy (see {@link PollLoop.stopPolling}). */
+const BUSY_WINDOW_MS = 2_000;
+
+/** The longest a quietStop loop waits for its polls to go quiet before ShutdownWorker. */
+const QUIET_STOP_CAP_MS = 5_000;
+
 /** gRPC codes after which polling again cannot help: the entity fails. */
 const FATAL_CODES = new Set([grpc.status.NOT_FOUND, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
 
@@ -108,7 +114,7 @@ export class PollLoop<T> {
    *
    * On a server with the `workerPollCompleteOnShutdown` capability the caller passes
    * {@link POLL_SETTLE_MS} and the loop was built with `quietStop`: polls still bringing tasks get
-   * that long, then ShutdownWorker goes out and the server completes the open polls with empty
+   * until none has come for that long (at most 5 s), then ShutdownWorker goes out and the server completes the open polls with empty
    * answers, so nothing is cancelled by us and the local abort stays a safety net.
    */
   async stopPolling(naturalEndMs = 0, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
@@ -121,11 +127,15 @@ export class PollLoop<T> {
       await Promise.race([all, new Promise((r) => (timer = setTimeout(r, ms)))]);
       clearTimeout(timer);
     };
-    const waitEnd = performance.now() + naturalEndMs;
-    // With quietStop, only polls that are bringing tasks (a backlog) are waited for: ending one
-    // mid-dispatch is what loses a task; an idle poll the server ends empty.
-    const remaining = () => (this.opts.quietStop ? Math.min(waitEnd, this.lastTaskAt + naturalEndMs) : waitEnd) - performance.now();
-    while (!ended && remaining() > 0) await within(remaining());
+    const start = performance.now();
+    // With quietStop, only a loop whose polls are bringing tasks (a backlog) waits, until they
+    // have brought none for `naturalEndMs`: ending a poll mid-dispatch is what loses a task, and
+    // on a loaded server a dispatch can take longer than that, so a loop busy just before the
+    // stop counts its quiet from the stop. An idle loop's polls the server ends empty, at once.
+    const busy = start - this.lastTaskAt < BUSY_WINDOW_MS;
+    const waitEnd = () =>
+      naturalEndMs <= 0 ? start : this.opts.quietStop ? Math.min(start + QUIET_STOP_CAP_MS, (busy ? Math.max(this.lastTaskAt, start) : this.lastTaskAt) + naturalEndMs) : start + naturalEndMs;
+    while (!ended && waitEnd() > performance.now()) await within(waitEnd() - performance.now());
     if (!ended && cancelOpenPolls) {
       await Promise.race([all, cancelOpenPolls().then(noop, noop)]);
       if (!ended) await within(ABORT_GRACE_MS);
