@@ -18,13 +18,14 @@ export function once<T>(fn: () => Promise<T>): () => Promise<T> {
 export const ABORT_GRACE_MS = 3_000;
 
 /**
- * On a server that completes polls on ShutdownWorker, how long open polls get to come back by
- * themselves first. Polls on a queue with a backlog return within milliseconds, each with a task;
- * ending one of those mid-dispatch loses its task on Server 1.32 (measured with bench:drain: about
- * one drain in four lost a workflow task when ShutdownWorker went out at once, as did the official
- * worker in every round). After this, the polls still open are idle ones, which the server ends.
+ * On a server that completes polls on ShutdownWorker, how long a loop whose polls are bringing
+ * tasks waits after the last one before ShutdownWorker. Polls on a queue with a backlog return
+ * within milliseconds, each with a task, and are not renewed; ending one mid-dispatch loses its
+ * task on Server 1.32 (bench:drain: ShutdownWorker at once lost a workflow task in 2 of 8 rounds,
+ * the official worker loses one in most rounds). 200 ms still lost one task in 20 rounds, handed
+ * out 35 ms before the drain and not delivered 235 ms later on the benchmark's cold server.
  */
-export const POLL_SETTLE_MS = 200;
+export const POLL_SETTLE_MS = 500;
 
 /** A loop that got a task this recently before its stop is busy (see {@link PollLoop.stopPolling}). */
 const BUSY_WINDOW_MS = 2_000;
