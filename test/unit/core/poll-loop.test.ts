@@ -34,9 +34,10 @@ function fakeServer() {
   };
 }
 
+const make = (server: ReturnType<typeof fakeServer>, handled: string[] = [], quietStop = false) =>
+  new PollLoop<string>({ name: 't', pollers: 3, slots: new Slots(5), poll: server.poll, handle: async (t) => void handled.push(t), onFatal: noop, backoff: connectionDefaults.retry, logger, quietStop });
+
 describe('PollLoop.stopPolling', () => {
-  const make = (server: ReturnType<typeof fakeServer>, handled: string[] = []) =>
-    new PollLoop<string>({ name: 't', pollers: 3, slots: new Slots(5), poll: server.poll, handle: async (t) => void handled.push(t), onFatal: noop, backoff: connectionDefaults.retry, logger });
 
   it('lets open polls end by themselves and runs the task a closing poll brings; nothing is cancelled', async () => {
     const server = fakeServer();
@@ -80,8 +81,7 @@ describe('PollLoop.stopPolling', () => {
   });
 
   describe('quietStop (the server completes polls on ShutdownWorker)', () => {
-    const quiet = (server: ReturnType<typeof fakeServer>, handled: string[] = []) =>
-      new PollLoop<string>({ name: 't', pollers: 3, slots: new Slots(5), poll: server.poll, handle: async (t) => void handled.push(t), onFatal: noop, backoff: connectionDefaults.retry, logger, quietStop: true });
+    const quiet = (server: ReturnType<typeof fakeServer>, handled: string[] = []) => make(server, handled, true);
 
     it('an idle loop asks the server to end its polls at once', async () => {
       const server = fakeServer();
