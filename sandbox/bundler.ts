@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type Plugin } from 'esbuild';
 import { BundleCache, digestInputs, sha256 } from './bundle-cache.js';
+import { privateCacheDir } from './cache-dir.js';
 import { createBundleGuard } from './bundle-guard.js';
 import { assertBundlableEntry, withBundleTimeout } from './bundle-limits.js';
 import { converterDelegatesPlugin, joinParts, libraryEntrySource, resolveSpecifier, sharedImportsPlugin, userEntrySource } from './bundle-parts.js';
@@ -39,11 +40,10 @@ export interface BundleOptions {
    */
   readonly sourceMap?: boolean;
   /**
-   * Directory for an on-disk cache that survives restarts, e.g. `.cache/workflow-bundles`.
-   * `undefined` keeps the cache in memory only.
-   * @default undefined
+   * Directory for an on-disk cache that survives restarts; `false` keeps the cache in memory only.
+   * @default a private per-user directory (`~/.cache/tempo-worker/bundles`, mode 0700; see cache-dir.ts)
    */
-  readonly cacheDir?: string;
+  readonly cacheDir?: string | false;
   /**
    * Longest a build may take before it fails with WORKFLOW_BUNDLE_FAILED.
    * @default 60000
@@ -56,7 +56,7 @@ export const BUNDLE_DEFAULTS = {
   workflowInterceptorModules: [] as readonly string[],
   ignoreModules: [] as readonly string[],
   sourceMap: true,
-  cacheDir: undefined as string | undefined,
+  cacheDir: undefined as string | false | undefined,
   timeoutMs: 60_000,
 } as const;
 
@@ -124,7 +124,7 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
       sourceMap: opts.sourceMap,
     }),
   );
-  const cache = cacheFor(opts.cacheDir);
+  const cache = cacheFor(opts.cacheDir === false ? undefined : (opts.cacheDir ?? privateCacheDir('bundles')));
   const cached = await cache.get(cacheKey);
   if (cached !== undefined) return cached;
 

@@ -2,20 +2,21 @@
  * Produces the file piscina loads in each sandbox thread.
  *
  * Worker threads do not inherit the loader that runs this module (vitest's or tsx's TypeScript
- * transform), so the thread entry is compiled with esbuild at start-up into one `.mjs` in a cache
- * directory. Our own modules are bundled into it; packages stay external but are rewritten to
+ * transform), so the thread entry is compiled with esbuild (on the first start after a change)
+ * into one `.mjs` in a cache directory. Our own modules are bundled into it; packages stay external but are rewritten to
  * absolute file URLs, because the `.mjs` lives outside the project and could not resolve them
  * by name. The same code path serves vitest, tsx and the compiled `dist/` (where the entry is
  * already `.js`).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
-import { sha256 } from './bundle-cache.js';
+import type { Plugin } from 'esbuild';
+import { digestInputs, sha256 } from './bundle-cache.js';
+import { privateCacheDir } from './cache-dir.js';
 
 const builtins = new Set(builtinModules);
 
@@ -42,14 +43,39 @@ function entrySourcePath(): string {
 
 let built: Promise<string> | undefined;
 
+/** What the last build read, so a start with unchanged sources skips esbuild (tens of ms). */
+interface Manifest {
+  source: string;
+  inputs: string[];
+  inputsDigest: string;
+  file: string;
+}
+
+async function readManifest(file: string, source: string): Promise<string | undefined> {
+  try {
+    const m = JSON.parse(await readFile(file, 'utf8')) as Manifest;
+    if (m.source !== source || !existsSync(m.file) || digestInputs(m.inputs) !== m.inputsDigest) return undefined;
+    return m.file;
+  } catch {
+    return undefined; // missing or corrupt: rebuild
+  }
+}
+
 /**
  * Builds the thread entry once per process and returns the path of the `.mjs`. The file name
  * carries a hash of its content, so processes running different versions never collide and an
- * unchanged entry is not rewritten.
+ * unchanged entry is not rewritten. The directory is private to the user (see cache-dir.ts): the
+ * file is executed, so nobody else may be able to put one there; without one, a fresh temporary
+ * directory of this process is used.
  */
-export function threadEntryFile(cacheDir = path.join(os.tmpdir(), 'tempo-sandbox')): Promise<string> {
+export function threadEntryFile(cacheDir?: string): Promise<string> {
   built ??= (async () => {
+    const dir = cacheDir ?? privateCacheDir('sandbox') ?? (await mkdtemp(path.join(os.tmpdir(), 'tempo-sandbox-')));
     const source = entrySourcePath();
+    const manifestFile = path.join(dir, `thread-entry-${sha256(source).slice(0, 16)}.json`);
+    const hit = await readManifest(manifestFile, source);
+    if (hit) return hit;
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [source],
       bundle: true,
@@ -59,16 +85,16 @@ export function threadEntryFile(cacheDir = path.join(os.tmpdir(), 'tempo-sandbox
       target: 'node20',
       sourcemap: 'inline',
       logLevel: 'silent',
+      metafile: true,
       plugins: [externalPackagesAsUrls(source)],
     });
     const code = result.outputFiles[0]?.text ?? '';
-    const file = path.join(cacheDir, `thread-${sha256(code).slice(0, 16)}.mjs`);
-    if (!existsSync(file)) {
-      await mkdir(cacheDir, { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
-      await writeFile(temp, code);
-      await rename(temp, file);
-    }
+    const file = path.join(dir, `thread-${sha256(code).slice(0, 16)}.mjs`);
+    await mkdir(dir, { recursive: true });
+    if (!existsSync(file)) await writeAtomically(file, code);
+    const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(p));
+    const inputsDigest = digestInputs(inputs);
+    if (inputsDigest) await writeAtomically(manifestFile, JSON.stringify({ source, inputs, inputsDigest, file } satisfies Manifest));
     return file;
   })();
   // A failed build must not be remembered: the next create() tries again.
@@ -76,4 +102,11 @@ export function threadEntryFile(cacheDir = path.join(os.tmpdir(), 'tempo-sandbox
     built = undefined;
   });
   return built;
+}
+
+/** Write then rename, so a concurrent reader never sees half a file. */
+async function writeAtomically(file: string, data: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, file);
 }

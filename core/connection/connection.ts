@@ -117,6 +117,8 @@ export class Connection {
   private closed = false;
   /** What GetSystemInfo reported on connect. */
   systemInfo?: temporal.api.workflowservice.v1.GetSystemInfoResponse;
+  /** The namespace's capabilities as DescribeNamespace reported them on connect. */
+  namespaceCapabilities?: temporal.api.namespace.v1.NamespaceInfo.ICapabilities | null;
 
   private constructor(readonly options: ConnectionOptions) {
     const t = typeof options.tls === 'object' ? options.tls : undefined;
@@ -153,7 +155,8 @@ export class Connection {
       throw new ConnectionError('CONNECTION_UNREACHABLE', `Temporal server at ${options.address} did not answer GetSystemInfo: ${(cause as Error).message}. Check the address, TLS settings and that the server is running.`, { cause });
     }
     try {
-      await conn.call('describeNamespace', { namespace: options.namespace }, { timeoutMs, retry: false });
+      const ns = await conn.call('describeNamespace', { namespace: options.namespace }, { timeoutMs, retry: false });
+      conn.namespaceCapabilities = ns.namespaceInfo?.capabilities;
     } catch (cause) {
       conn.client.close();
       const notFound = cause instanceof ServiceCallError && cause.grpcCode === grpc.status.NOT_FOUND;
@@ -170,6 +173,14 @@ export class Connection {
 
   get namespace(): string {
     return this.options.namespace;
+  }
+
+  /**
+   * The server completes a worker's open polls (empty) when it gets ShutdownWorker with their
+   * instance key, so a drain can end them at once without cancelling any (which can lose a task).
+   */
+  get pollCompleteOnShutdown(): boolean {
+    return this.namespaceCapabilities?.workerPollCompleteOnShutdown === true;
   }
 
   /** Calls one WorkflowService method, retrying safe calls on UNAVAILABLE / RESOURCE_EXHAUSTED. */

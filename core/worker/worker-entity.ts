@@ -13,7 +13,7 @@ import { NexusWorker } from '../nexus/nexus-worker.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
-import { once } from '../poll-loop.js';
+import { once, POLL_SETTLE_MS } from '../poll-loop.js';
 import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
 import { WorkflowPayloadCodec } from '../workflow-worker/payload-codec.js';
@@ -340,14 +340,17 @@ export class WorkerEntity {
         if (this.machine.canMoveTo('DRAINED')) this.machine.moveTo('DRAINED');
         return;
       }
-      // Open polls first get a moment to end by themselves (cancelling one can lose the task it
-      // is being handed, see PollLoop.stopPolling); ShutdownWorker ends the stragglers, and is
-      // sent in any case so the server forgets our sticky queue and pollers at once.
+      // A server that completes our polls on ShutdownWorker gets it almost at once (polls busy
+      // with a backlog come back first, see POLL_SETTLE_MS); no poll is cancelled by us. Other
+      // servers' open polls first get a moment to end by themselves (see PollLoop.stopPolling);
+      // ShutdownWorker ends the stragglers, and is sent in any case so the server forgets our
+      // sticky queue and pollers.
+      const naturalEndMs = this.deps.connection.pollCompleteOnShutdown ? POLL_SETTLE_MS : POLL_NATURAL_END_MS;
       const shutdown = once(() => this.shutdownWorkerCall());
       await Promise.all([
-        this.activityWorker.drain(plan, shutdown, POLL_NATURAL_END_MS),
-        this.workflowWorker?.stopPolling(Math.min(graceMs, POLL_NATURAL_END_MS), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
-        this.nexusWorker?.drain(plan, shutdown, POLL_NATURAL_END_MS),
+        this.activityWorker.drain(plan, shutdown, naturalEndMs),
+        this.workflowWorker?.stopPolling(Math.min(graceMs, naturalEndMs), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
+        this.nexusWorker?.drain(plan, shutdown, naturalEndMs),
       ]);
       await shutdown();
       // Workflow tasks waited for their local activities (or handed back at the heartbeat);

@@ -4,7 +4,7 @@ import { ServiceCallError, type Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
 import { IllegalStateError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { once, PollLoop } from '../poll-loop.js';
+import { once, PollLoop, POLL_SETTLE_MS } from '../poll-loop.js';
 import { Slots } from '../slots.js';
 import { StickyRouter, type StickyTarget } from './sticky-router.js';
 
@@ -162,6 +162,7 @@ export class StickyQueue {
       handle: (task) => this.dispatch(task),
       onFatal: (err) => this.failAll(err),
       backoff: opts.connection.options.retry,
+      quietStop: opts.connection.pollCompleteOnShutdown,
       logger: opts.logger,
     });
     this.current = { name, loop };
@@ -184,7 +185,9 @@ export class StickyQueue {
           workerInstanceKey: this.workerInstanceKey,
         })
         .catch((error: unknown) => this.opts.logger.warn('ShutdownWorker for the shared sticky queue failed', { stickyQueue: gen.name, error })));
-      await gen.loop.stopPolling(Math.max(0, Math.min(pollNaturalEndMs, POLL_SHUTDOWN_GRACE_MS)), shutdown);
+      // Polls the server completes on ShutdownWorker need only a short wait (see WorkerEntity.drain).
+      const naturalEndMs = Math.max(0, Math.min(pollNaturalEndMs, this.opts.connection.pollCompleteOnShutdown ? POLL_SETTLE_MS : POLL_SHUTDOWN_GRACE_MS));
+      await gen.loop.stopPolling(naturalEndMs, shutdown);
       // Also when the polls ended by themselves: the server forgets the queue at once.
       await shutdown();
       await gen.loop.settled();

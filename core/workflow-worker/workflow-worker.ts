@@ -259,6 +259,7 @@ export class WorkflowWorker {
       onFatal: deps.onFatal,
       onPollEnd: deps.onPollEnd && ((got) => deps.onPollEnd!(got, taskQueue.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY)),
       backoff: deps.connection.options.retry,
+      quietStop: deps.connection.pollCompleteOnShutdown,
       logger: deps.logger,
     });
   }

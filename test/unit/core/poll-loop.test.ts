@@ -34,9 +34,10 @@ function fakeServer() {
   };
 }
 
+const make = (server: ReturnType<typeof fakeServer>, handled: string[] = [], quietStop = false) =>
+  new PollLoop<string>({ name: 't', pollers: 3, slots: new Slots(5), poll: server.poll, handle: async (t) => void handled.push(t), onFatal: noop, backoff: connectionDefaults.retry, logger, quietStop });
+
 describe('PollLoop.stopPolling', () => {
-  const make = (server: ReturnType<typeof fakeServer>, handled: string[] = []) =>
-    new PollLoop<string>({ name: 't', pollers: 3, slots: new Slots(5), poll: server.poll, handle: async (t) => void handled.push(t), onFatal: noop, backoff: connectionDefaults.retry, logger });
 
   it('lets open polls end by themselves and runs the task a closing poll brings; nothing is cancelled', async () => {
     const server = fakeServer();
@@ -77,5 +78,51 @@ describe('PollLoop.stopPolling', () => {
     await new Promise((r) => setTimeout(r, 10));
     await loop.stopPolling(10, async () => undefined);
     expect(server.aborted()).toBe(3);
+  });
+
+  describe('quietStop (the server completes polls on ShutdownWorker)', () => {
+    const quiet = (server: ReturnType<typeof fakeServer>, handled: string[] = []) => make(server, handled, true);
+
+    it('an idle loop asks the server to end its polls at once', async () => {
+      const server = fakeServer();
+      const loop = quiet(server);
+      loop.start();
+      await new Promise((r) => setTimeout(r, 10));
+      const t0 = performance.now();
+      let askedAfter = -1;
+      await loop.stopPolling(5_000, async () => {
+        askedAfter = performance.now() - t0;
+        server.endAll();
+      });
+      expect(askedAfter).toBeGreaterThanOrEqual(0);
+      expect(askedAfter).toBeLessThan(1_000);
+      expect(server.aborted()).toBe(0);
+    });
+
+    it('a loop whose polls are bringing tasks waits until they have brought none for the window, then asks', async () => {
+      const server = fakeServer();
+      const handled: string[] = [];
+      const loop = quiet(server, handled);
+      loop.start();
+      await new Promise((r) => setTimeout(r, 10));
+      server.give('before-stop'); // the loop is busy
+      await new Promise((r) => setTimeout(r, 10));
+      let asked = false;
+      const stopped = loop.stopPolling(150, async () => {
+        asked = true;
+        server.endAll();
+      });
+      // A task still being handed out 100 ms into the stop extends the wait: nothing is ended under it.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(asked).toBe(false);
+      server.give('during-stop');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(asked).toBe(false);
+      await stopped;
+      await loop.settled();
+      expect(asked).toBe(true);
+      expect(handled).toEqual(['before-stop', 'during-stop']);
+      expect(server.aborted()).toBe(0);
+    });
   });
 });
