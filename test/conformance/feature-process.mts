@@ -1,0 +1,77 @@
+/**
+ * Runs one feature on one worker, in a process of its own (forked by run.mts), and sends back a
+ * {@link FeatureProcessResult}. A process per run keeps the official worker's process-wide
+ * `Runtime`, a crashed or hung worker and leftover handles from leaking into the next feature.
+ *
+ * The official run is the harness's `main.ts` loop body for one feature: `Runtime.install` with a
+ * WARN logger, `Runner.create`, `run()`, `close()`.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { describeError } from './describe-error.js';
+import type { HarnessModule, HarnessRunner } from './harness-types.js';
+import type { WorkerKind } from './results.js';
+
+export interface FeatureJob {
+  readonly worker: WorkerKind;
+  readonly feature: string;
+  readonly featuresDir: string;
+  readonly harnessPath: string;
+  readonly activityInterceptorsPath: string;
+  readonly address: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly proxyUrl?: string;
+}
+
+export interface FeatureProcessResult {
+  readonly outcome: 'pass' | 'fail';
+  readonly error?: string;
+  readonly stack?: string;
+  readonly notPassed?: readonly string[];
+}
+
+const require = createRequire(import.meta.url);
+
+async function createRunner(job: FeatureJob, notPassed: string[]): Promise<HarnessRunner> {
+  const harness = require(job.harnessPath) as HarnessModule;
+  const source = new harness.FeatureSource(job.feature, path.join(job.featuresDir, job.feature));
+  const options = { address: job.address, namespace: job.namespace, proxyUrl: job.proxyUrl, taskQueue: job.taskQueue };
+  if (job.worker === 'official') {
+    const { Runtime, DefaultLogger } = await import('@temporalio/worker');
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    return harness.Runner.create(source, options);
+  }
+  const { createOursRunner } = await import('./ours-runner.js');
+  const ours = await createOursRunner(harness, job.activityInterceptorsPath, source, options);
+  notPassed.push(...ours.notPassed);
+  return ours.runner;
+}
+
+async function runJob(job: FeatureJob): Promise<FeatureProcessResult> {
+  const notPassed: string[] = [];
+  let runner: HarnessRunner | undefined;
+  let failure: unknown;
+  try {
+    runner = await createRunner(job, notPassed);
+    await runner.run();
+  } catch (err) {
+    failure = err;
+  }
+  try {
+    await runner?.close();
+  } catch (err) {
+    failure ??= new Error(`the run passed, but closing the runner failed: ${describeError(err)}`, { cause: err });
+  }
+  const extra = job.worker === 'ours' ? { notPassed } : {};
+  if (failure === undefined) return { outcome: 'pass', ...extra };
+  return { outcome: 'fail', error: describeError(failure), stack: failure instanceof Error ? failure.stack : undefined, ...extra };
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as FeatureJob;
+const result = await runJob(job).catch((err: unknown): FeatureProcessResult => ({ outcome: 'fail', error: `runner error: ${describeError(err)}` }));
+process.send?.(result, () => process.exit(0));
+if (!process.send) {
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}

@@ -1,0 +1,38 @@
+/** Forks feature-process.mts for one job, with its output in a log file and a deadline. */
+import { fork } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import type { FeatureJob, FeatureProcessResult } from './feature-process.mjs';
+
+export interface ForkOptions {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly logPath: string;
+  readonly timeoutMs: number;
+  /** The compiled harness-resolve hook (see suite-build.ts). */
+  readonly resolveHookPath: string;
+}
+
+const entry = new URL('./feature-process.mts', import.meta.url);
+const tsx = import.meta.resolve('tsx');
+
+export function forkFeature(job: FeatureJob, opts: ForkOptions): Promise<FeatureProcessResult> {
+  const log = openSync(opts.logPath, 'w');
+  // tsx for our TypeScript; the hook for `@temporalio/harness`. Worker threads inherit both.
+  const execArgv = ['--require', opts.resolveHookPath, '--import', tsx];
+  const child = fork(entry, [JSON.stringify(job)], { cwd: opts.cwd, env: opts.env, execArgv, stdio: ['ignore', log, log, 'ipc'] });
+  return new Promise<FeatureProcessResult>((resolve) => {
+    let result: FeatureProcessResult | undefined;
+    const timer = setTimeout(() => {
+      result ??= { outcome: 'fail', error: `timed out after ${opts.timeoutMs} ms (the runner killed it); see ${opts.logPath}` };
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    child.on('message', (message) => {
+      result ??= message as FeatureProcessResult;
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      closeSync(log);
+      resolve(result ?? { outcome: 'fail', error: `the feature process exited (${signal ?? `code ${code}`}) without a result; see ${opts.logPath}` });
+    });
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * Preloaded (`--require`) into every feature process and, through the inherited `execArgv`, into
+ * its worker threads: `require('@temporalio/harness')` from anywhere gives the compiled harness
+ * named by `TEMPO_CONFORMANCE_HARNESS`.
+ *
+ * Why anywhere: the harness's own workflow interceptor module
+ * (`harness/ts/workflow-globals-injection-interceptors.ts`) reaches out of the official worker's
+ * vm to the workflow thread's main module and calls `mainModule.require('@temporalio/harness')`.
+ * That module lives in `@temporalio/worker` (this repo's node_modules), where nothing resolves the
+ * name; the suite's Go runner makes it resolve with `node -r tsconfig-paths/register`, which does
+ * the same as this hook.
+ *
+ * Compiled to CommonJS by suite-build.ts: worker threads load their `--require` before any
+ * TypeScript loader is in place.
+ */
+import Module from 'node:module';
+
+interface ModuleStatics {
+  _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
+}
+
+const harness = process.env.TEMPO_CONFORMANCE_HARNESS;
+if (harness) {
+  // `_resolveFilename` is Node's (undocumented but stable) CommonJS resolution hook point; tsx and
+  // tsconfig-paths patch it the same way.
+  const statics = Module as unknown as ModuleStatics;
+  const resolve = statics._resolveFilename.bind(statics);
+  statics._resolveFilename = (request, parent, isMain, options) =>
+    request === '@temporalio/harness' ? harness : resolve(request, parent, isMain, options);
+}
