@@ -84,7 +84,7 @@ const MARK: Record<Outcome, string> = { pass: 'pass', fail: 'FAIL', 'not-run': '
 
 function clip(text: string, width: number): string {
   const one = text.replace(/\s+/g, ' ').trim();
-  return one.length <= width ? one : `${one.slice(0, width - 1)}…`;
+  return one.length <= width ? one : `${one.slice(0, width - 1).trimEnd()}…`;
 }
 
 /** A plain-text table: feature, each worker's outcome, and the reason for each failure. */
