@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeError } from './describe-error.js';
+import { taskQueueFailures } from './history-diagnosis.js';
 import type { HarnessModule, HarnessRunner } from './harness-types.js';
 import type { WorkerKind } from './results.js';
 
@@ -29,6 +30,7 @@ export interface FeatureProcessResult {
   readonly error?: string;
   readonly stack?: string;
   readonly notPassed?: readonly string[];
+  readonly workflowTaskFailures?: readonly string[];
 }
 
 const require = createRequire(import.meta.url);
@@ -65,7 +67,17 @@ async function runJob(job: FeatureJob): Promise<FeatureProcessResult> {
   }
   const extra = job.worker === 'ours' ? { notPassed } : {};
   if (failure === undefined) return { outcome: 'pass', ...extra };
-  return { outcome: 'fail', error: describeError(failure), stack: failure instanceof Error ? failure.stack : undefined, ...extra };
+  const workflowTaskFailures = await Promise.race([
+    taskQueueFailures(job.address, job.namespace, job.taskQueue),
+    new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 15_000).unref()),
+  ]);
+  return {
+    outcome: 'fail',
+    error: describeError(failure),
+    stack: failure instanceof Error ? failure.stack : undefined,
+    ...(workflowTaskFailures.length && { workflowTaskFailures }),
+    ...extra,
+  };
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as FeatureJob;

@@ -16,6 +16,8 @@ export interface FeatureRunResult {
   /** The failure (or the reason it was not run): message, with causes joined by ` <- `. */
   readonly error?: string;
   readonly durationMs: number;
+  /** Distinct workflow-task failures in the histories of the run's task queue (failed runs only). */
+  readonly workflowTaskFailures?: readonly string[];
   /** Official worker options of the feature that our runtime was not given (ours only). */
   readonly notPassed?: readonly string[];
   /** Where the run's output went. */
@@ -60,10 +62,14 @@ export function countsFor(results: readonly FeatureRunResult[], worker: WorkerKi
   };
 }
 
-/** The first line of an error, without ids that differ between runs, so equal causes group together. */
+/**
+ * The first line of an error, without ids that differ between runs, so equal causes group
+ * together; for our bundler's forbidden-import error, with the modules it names (on later lines).
+ */
 export function causeOf(error: string): string {
-  return error
-    .split('\n')[0]
+  const modules = [...new Set([...error.matchAll(/^\s+- '([^']+)' imported by/gm)].map((m) => m[1]))].sort();
+  const first = error.split('\n')[0] + (modules.length ? ` ${modules.map((m) => `'${m}'`).join(', ')}` : '');
+  return first
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
     .replace(/features-[\w/.-]+-<id>/g, '<task-queue>')
     .slice(0, 300);
@@ -74,7 +80,8 @@ export function failuresByCause(results: readonly FeatureRunResult[], worker: Wo
   const groups = new Map<string, string[]>();
   for (const r of results) {
     if (r.worker !== worker || r.outcome !== 'fail') continue;
-    const cause = causeOf(r.error ?? 'no error recorded');
+    // A workflow task failure says more than the client's error (often a timeout a minute later).
+    const cause = causeOf(r.workflowTaskFailures?.[0] ?? r.error ?? 'no error recorded');
     groups.set(cause, [...(groups.get(cause) ?? []), rowName(r)]);
   }
   return [...groups.entries()].map(([cause, features]) => ({ cause, features })).sort((a, b) => b.features.length - a.features.length || a.cause.localeCompare(b.cause));
@@ -97,7 +104,7 @@ export function formatTable(rows: readonly SummaryRow[], workers: readonly Worke
     const reasons = workers
       .map((w) => row.byWorker[w])
       .filter((r): r is FeatureRunResult => r !== undefined && r.outcome !== 'pass' && r.error !== undefined)
-      .map((r) => `${r.worker}: ${clip(r.error ?? '', reasonWidth)}`);
+      .map((r) => `${r.worker}: ${clip(causeOf(r.error ?? '') + (r.workflowTaskFailures?.length ? ` [task: ${r.workflowTaskFailures[0]}]` : ''), reasonWidth)}`);
     lines.push([row.name.padEnd(nameWidth), ...marks, reasons.join(' | ')].join('  ').trimEnd());
   }
   return lines.join('\n');

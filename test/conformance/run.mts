@@ -20,7 +20,7 @@ import { forkFeature } from './fork-feature.js';
 import { HttpConnectProxy } from './http-connect-proxy.js';
 import { capabilityMismatches, namespaceCapabilities } from './namespace-capabilities.js';
 import { planBatches, taskQueueFor, type PlannedFeature, type RunBatch } from './plan.js';
-import { countsFor, failuresByCause, formatCounts, formatTable, summarize, type FeatureRunResult, type WorkerKind } from './results.js';
+import { causeOf, countsFor, failuresByCause, formatCounts, formatTable, summarize, type FeatureRunResult, type WorkerKind } from './results.js';
 import { missingDependenciesMessage, prepareSuite, type SuiteBuild } from './suite-build.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -95,7 +95,10 @@ async function runOne(
       error = `expected ${feature.expectProxy.unauthed} unauthed and ${feature.expectProxy.authed} authed HTTP proxy tunnels, got ${got.unauthed} and ${got.authed}`;
     }
   }
-  return { ...base, outcome, ...(error && { error }), durationMs: Date.now() - started, ...(result.notPassed?.length && { notPassed: result.notPassed }), log: logPath };
+  return { ...base, outcome, ...(error && { error }), durationMs: Date.now() - started, ...(result.workflowTaskFailures && { workflowTaskFailures: result.workflowTaskFailures }),
+    ...(result.notPassed?.length && { notPassed: result.notPassed }),
+    log: logPath,
+  };
 }
 
 async function runBatch(args: RunnerArgs, build: SuiteBuild, batch: RunBatch, record: (r: FeatureRunResult) => void): Promise<void> {
@@ -151,7 +154,8 @@ async function main(): Promise<void> {
   const record = (r: FeatureRunResult) => {
     results.push(r);
     const where = r.variant ? `${r.feature} [${r.variant}]` : r.feature;
-    console.log(`${r.outcome.padEnd(7)} ${r.worker.padEnd(8)} ${where}${r.error ? `  ${r.error.split('\n')[0].slice(0, 200)}` : ''}`);
+    const why = r.error ? `  ${causeOf(r.error)}${r.workflowTaskFailures ? ` [task: ${r.workflowTaskFailures.join('; ')}]` : ''}` : '';
+    console.log(`${r.outcome.padEnd(7)} ${r.worker.padEnd(8)} ${where}${why.slice(0, 400)}`);
   };
   const startedAt = new Date();
   for (const batch of batches) await runBatch(args, build, batch, record);

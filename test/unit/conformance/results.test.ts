@@ -34,6 +34,19 @@ describe('failuresByCause', () => {
     expect(failuresByCause(results, 'ours')).toEqual([{ cause: 'Workflow Update is rejected because it was not processed by worker', features: ['update/basic', 'update/activities'] }]);
   });
 
+  it('names the modules of a forbidden-import error, which sit on later lines', () => {
+    const error = "ForbiddenImportError: not allowed in the sandbox:\n  - 'fs' imported by a.js\n  - '@temporalio/client' imported by b.js\n  - 'fs' imported by c.js\nMove such code";
+    expect(causeOf(error)).toBe("ForbiddenImportError: not allowed in the sandbox: '@temporalio/client', 'fs'");
+  });
+
+  it('groups by the workflow task failure when there is one', () => {
+    const withTask: FeatureRunResult[] = [
+      { feature: 'c/a', worker: 'ours', outcome: 'fail', error: 'Workflow execution timed out', workflowTaskFailures: ['UNHANDLED_COMMAND: child'], durationMs: 1 },
+      { feature: 'c/b', worker: 'ours', outcome: 'fail', error: 'Workflow execution timed out', durationMs: 1 },
+    ];
+    expect(failuresByCause(withTask, 'ours').map((g) => g.cause)).toEqual(['UNHANDLED_COMMAND: child', 'Workflow execution timed out']);
+  });
+
   it('ignores ids and task queues that differ between runs', () => {
     const a = causeOf('no poller on features-update/basic-ours-0b9c1c43-4f63-4c1e-9d2c-0123456789ab');
     const b = causeOf('no poller on features-update/basic-ours-11111111-2222-3333-4444-555555555555');
