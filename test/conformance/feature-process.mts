@@ -45,9 +45,7 @@ async function createRunner(job: FeatureJob, notPassed: string[]): Promise<Harne
     return harness.Runner.create(source, options);
   }
   const { createOursRunner } = await import('./ours-runner.js');
-  const ours = await createOursRunner(harness, job.activityInterceptorsPath, source, options);
-  notPassed.push(...ours.notPassed);
-  return ours.runner;
+  return createOursRunner(harness, job.activityInterceptorsPath, source, options, notPassed);
 }
 
 async function runJob(job: FeatureJob): Promise<FeatureProcessResult> {

@@ -23,12 +23,6 @@ import { harnessIgnoreModules, mapWorkerOptions, type ActivityInboundFactory } f
 
 const require = createRequire(import.meta.url);
 
-export interface OursRunner {
-  readonly runner: HarnessRunner;
-  /** Official option paths our entity was not given. */
-  readonly notPassed: readonly string[];
-}
-
 /** The activity hook of our entity, running the official inbound interceptors around each call. */
 function invokeThrough(factories: readonly ActivityInboundFactory[]): WorkerEntityDeps['activityInvoke'] {
   if (factories.length === 0) return undefined;
@@ -51,7 +45,9 @@ export async function createOursRunner(
   activityInterceptorsPath: string,
   source: HarnessFeatureSource,
   options: HarnessRunnerOptions,
-): Promise<OursRunner> {
+  /** Receives the official option paths our entity is not given, before it starts (which may fail). */
+  notPassed: string[],
+): Promise<HarnessRunner> {
   const feature = await source.loadFeature();
   const connectionOpts = { address: options.address };
   const clientConnection = await ClientConnection.connect(connectionOpts);
@@ -77,6 +73,7 @@ export async function createOursRunner(
   };
   const supported = new Set(Object.keys(workerEntityInputSchema.shape));
   const mapped = mapWorkerOptions(workerOpts, supported);
+  notPassed.push(...mapped.notPassed);
   const deps: WorkerEntityDeps = {
     connection,
     logger: new ConsoleLogger('WARN'),
@@ -100,6 +97,5 @@ export async function createOursRunner(
     }
   }
   const nativeConnection = { close: () => connection.close() };
-  const runner = new Runner(source, feature, options, client, connectionOpts, nativeConnection, { address: options.address }, first, workerOpts, first.runPromise);
-  return { runner, notPassed: mapped.notPassed };
+  return new Runner(source, feature, options, client, connectionOpts, nativeConnection, { address: options.address }, first, workerOpts, first.runPromise);
 }
