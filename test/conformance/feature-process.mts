@@ -78,6 +78,8 @@ async function runJob(job: FeatureJob): Promise<FeatureProcessResult> {
   };
 }
 
+// The runner went away (killed, or Ctrl-C): stop too, rather than keep a worker polling.
+process.once('disconnect', () => process.exit(1));
 const job = JSON.parse(process.argv[2] ?? '{}') as FeatureJob;
 const result = await runJob(job).catch((err: unknown): FeatureProcessResult => ({ outcome: 'fail', error: `runner error: ${describeError(err)}` }));
 process.send?.(result, () => process.exit(0));
