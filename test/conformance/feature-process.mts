@@ -44,6 +44,8 @@ async function createRunner(job: FeatureJob, notPassed: string[]): Promise<Harne
     Runtime.install({ logger: new DefaultLogger('WARN') });
     return harness.Runner.create(source, options);
   }
+  // The harness's `require('@temporalio/worker')` already gave it our facade (harness-resolve.ts).
+  if (job.worker === 'dropin') return harness.Runner.create(source, options);
   const { createOursRunner } = await import('./ours-runner.js');
   return createOursRunner(harness, job.activityInterceptorsPath, source, options, notPassed);
 }

@@ -10,6 +10,9 @@
  * name; the suite's Go runner makes it resolve with `node -r tsconfig-paths/register`, which does
  * the same as this hook.
  *
+ * In a `dropin` run, `TEMPO_CONFORMANCE_WORKER_MODULE` also replaces `@temporalio/worker` itself
+ * (not its subpaths) with our drop-in facade (dropin-worker-module.ts).
+ *
  * Compiled to CommonJS by suite-build.ts: worker threads load their `--require` before any
  * TypeScript loader is in place.
  */
@@ -20,11 +23,15 @@ interface ModuleStatics {
 }
 
 const harness = process.env.TEMPO_CONFORMANCE_HARNESS;
+const workerModule = process.env.TEMPO_CONFORMANCE_WORKER_MODULE;
 if (harness) {
   // `_resolveFilename` is Node's (undocumented but stable) CommonJS resolution hook point; tsx and
   // tsconfig-paths patch it the same way.
   const statics = Module as unknown as ModuleStatics;
   const resolve = statics._resolveFilename.bind(statics);
-  statics._resolveFilename = (request, parent, isMain, options) =>
-    request === '@temporalio/harness' ? harness : resolve(request, parent, isMain, options);
+  statics._resolveFilename = (request, parent, isMain, options) => {
+    if (request === '@temporalio/harness') return harness;
+    if (workerModule && request === '@temporalio/worker') return workerModule;
+    return resolve(request, parent, isMain, options);
+  };
 }

@@ -2,8 +2,11 @@
  * What one run of a feature on one worker gave, and the summary table over all of them.
  */
 
-export type WorkerKind = 'official' | 'ours';
-export const WORKER_KINDS: readonly WorkerKind[] = ['official', 'ours'];
+/**
+ * `ours`: our WorkerEntity, given the feature's options by this runner; `dropin`: the harness
+ * unchanged, with `@temporalio/worker` replaced by our drop-in facade (compat/).
+ */
+export type WorkerKind = 'official' | 'ours' | 'dropin';
 
 /** `not-run`: the runner did not run it, and `error` says why (not a failure of the worker). */
 export type Outcome = 'pass' | 'fail' | 'not-run';

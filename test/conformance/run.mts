@@ -72,6 +72,7 @@ async function runOne(
     // tsx would otherwise read the suite's tsconfig (the child's cwd), and our code needs ours (decorators).
     TSX_TSCONFIG_PATH: path.join(repoRoot, 'tsconfig.json'),
     ...(batch.capabilities && { FEATURE_NAMESPACE_CAPABILITIES: JSON.stringify(batch.capabilities) }),
+    ...(worker === 'dropin' && { TEMPO_CONFORMANCE_WORKER_MODULE: fileURLToPath(new URL('./dropin-worker-module.ts', import.meta.url)) }),
   };
   const result = await forkFeature(
     {
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   }
   const suiteRoot = path.resolve(args.suiteRoot);
   if (!existsSync(suiteRoot)) throw new Error(`no such directory: ${suiteRoot}\n${USAGE}`);
-  const build = await prepareSuite(suiteRoot, repoRoot);
+  const build = await prepareSuite(suiteRoot, repoRoot, args.buildName);
   if (build.missing.length) console.warn(missingDependenciesMessage(suiteRoot, build.missing));
   await mkdir(path.join(build.buildDir, 'logs'), { recursive: true });
   const features = (await discoverFeatures(suiteRoot)).filter((f) => matchesPatterns(f.dir, args.only));

@@ -133,13 +133,13 @@ export function missingDependenciesMessage(suiteRoot: string, missing: readonly 
 }
 
 /** Compiles the suite and lays out its `node_modules`; rebuilt from scratch on every run (esbuild takes well under a second). */
-export async function prepareSuite(suiteRoot: string, repoRoot: string): Promise<SuiteBuild> {
+export async function prepareSuite(suiteRoot: string, repoRoot: string, buildName: string = BUILD_DIR_NAME): Promise<SuiteBuild> {
   for (const required of ['features', path.join('harness', 'ts', 'harness.ts'), path.join('dockerfiles', 'dynamicconfig', 'docker.yaml')]) {
     if (!existsSync(path.join(suiteRoot, required))) {
       throw new Error(`${suiteRoot} does not look like a temporalio/features checkout: ${required} is missing`);
     }
   }
-  const buildDir = path.join(suiteRoot, BUILD_DIR_NAME);
+  const buildDir = path.join(suiteRoot, buildName);
   await rm(buildDir, { recursive: true, force: true });
   const tslib = path.join(buildDir, 'tslib');
   const nodeModules = path.join(buildDir, 'node_modules');
