@@ -18,6 +18,8 @@ export interface FeatureRunResult {
   readonly outcome: Outcome;
   /** The failure (or the reason it was not run): message, with causes joined by ` <- `. */
   readonly error?: string;
+  /** The stack of the error, when it had one. */
+  readonly stack?: string;
   readonly durationMs: number;
   /** Distinct workflow-task failures in the histories of the run's task queue (failed runs only). */
   readonly workflowTaskFailures?: readonly string[];

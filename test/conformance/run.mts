@@ -96,7 +96,7 @@ async function runOne(
       error = `expected ${feature.expectProxy.unauthed} unauthed and ${feature.expectProxy.authed} authed HTTP proxy tunnels, got ${got.unauthed} and ${got.authed}`;
     }
   }
-  return { ...base, outcome, ...(error && { error }), durationMs: Date.now() - started, ...(result.workflowTaskFailures && { workflowTaskFailures: result.workflowTaskFailures }),
+  return { ...base, outcome, ...(error && { error }), ...(result.stack && { stack: result.stack }), durationMs: Date.now() - started, ...(result.workflowTaskFailures && { workflowTaskFailures: result.workflowTaskFailures }),
     ...(result.notPassed?.length && { notPassed: result.notPassed }),
     log: logPath,
   };
