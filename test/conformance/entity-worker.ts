@@ -9,7 +9,11 @@ export class EntityWorker implements WorkerLike {
   /** Settles as the official `worker.run()` does: resolves once stopped, rejects if the entity fails. */
   readonly runPromise: Promise<void>;
 
-  constructor(private readonly entity: WorkerEntity) {
+  /** `onShutdown` hears how long each shutdown took, from `shutdown()` to STOPPED (for the report). */
+  constructor(
+    private readonly entity: WorkerEntity,
+    private readonly onShutdown: (ms: number) => void = () => undefined,
+  ) {
     this.runPromise = new Promise<void>((resolve, reject) => {
       const off = entity.onStateChange((next) => {
         if (next === 'STOPPED') {
@@ -32,9 +36,11 @@ export class EntityWorker implements WorkerLike {
 
   /** Like the official `worker.shutdown()`: returns at once; the run promise settles when done. */
   shutdown(): void {
+    const started = Date.now();
     void this.entity
       .drain()
       .then(() => this.entity.close())
-      .catch(() => this.entity.close());
+      .catch(() => this.entity.close())
+      .finally(() => this.onShutdown(Date.now() - started));
   }
 }

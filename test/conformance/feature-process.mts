@@ -30,12 +30,13 @@ export interface FeatureProcessResult {
   readonly error?: string;
   readonly stack?: string;
   readonly notPassed?: readonly string[];
+  readonly notes?: readonly string[];
   readonly workflowTaskFailures?: readonly string[];
 }
 
 const require = createRequire(import.meta.url);
 
-async function createRunner(job: FeatureJob, notPassed: string[]): Promise<HarnessRunner> {
+async function createRunner(job: FeatureJob, report: { notPassed: string[]; notes: string[] }): Promise<HarnessRunner> {
   const harness = require(job.harnessPath) as HarnessModule;
   const source = new harness.FeatureSource(job.feature, path.join(job.featuresDir, job.feature));
   const options = { address: job.address, namespace: job.namespace, proxyUrl: job.proxyUrl, taskQueue: job.taskQueue };
@@ -47,15 +48,15 @@ async function createRunner(job: FeatureJob, notPassed: string[]): Promise<Harne
   // The harness's `require('@temporalio/worker')` already gave it our facade (harness-resolve.ts).
   if (job.worker === 'dropin') return harness.Runner.create(source, options);
   const { createOursRunner } = await import('./ours-runner.js');
-  return createOursRunner(harness, job.activityInterceptorsPath, source, options, notPassed);
+  return createOursRunner(harness, job.activityInterceptorsPath, source, options, report);
 }
 
 async function runJob(job: FeatureJob): Promise<FeatureProcessResult> {
-  const notPassed: string[] = [];
+  const report = { notPassed: [] as string[], notes: [] as string[] };
   let runner: HarnessRunner | undefined;
   let failure: unknown;
   try {
-    runner = await createRunner(job, notPassed);
+    runner = await createRunner(job, report);
     await runner.run();
   } catch (err) {
     failure = err;
@@ -65,7 +66,7 @@ async function runJob(job: FeatureJob): Promise<FeatureProcessResult> {
   } catch (err) {
     failure ??= new Error(`the run passed, but closing the runner failed: ${describeError(err)}`, { cause: err });
   }
-  const extra = job.worker === 'ours' ? { notPassed } : {};
+  const extra = job.worker === 'ours' ? { notPassed: report.notPassed, ...(report.notes.length && { notes: report.notes }) } : {};
   if (failure === undefined) return { outcome: 'pass', ...extra };
   const workflowTaskFailures = await Promise.race([
     taskQueueFailures(job.address, job.namespace, job.taskQueue),

@@ -45,8 +45,8 @@ export async function createOursRunner(
   activityInterceptorsPath: string,
   source: HarnessFeatureSource,
   options: HarnessRunnerOptions,
-  /** Receives the official option paths our entity is not given, before it starts (which may fail). */
-  notPassed: string[],
+  /** Filled as the run goes: official option paths our entity is not given (before it starts, which may fail), and notes. */
+  report: { notPassed: string[]; notes: string[] },
 ): Promise<HarnessRunner> {
   const feature = await source.loadFeature();
   const connectionOpts = { address: options.address };
@@ -73,7 +73,7 @@ export async function createOursRunner(
   };
   const supported = new Set(Object.keys(workerEntityInputSchema.shape));
   const mapped = mapWorkerOptions(workerOpts, supported);
-  notPassed.push(...mapped.notPassed);
+  report.notPassed.push(...mapped.notPassed);
   const deps: WorkerEntityDeps = {
     connection,
     logger: new ConsoleLogger('WARN'),
@@ -85,7 +85,7 @@ export async function createOursRunner(
     const input = { ...mapped.input, taskQueue: options.taskQueue, workflowsPath, activities: feature.activities as Record<string, ActivityFn> } as WorkerEntityInput;
     const entity = new WorkerEntity(input, deps);
     await entity.start();
-    return new EntityWorker(entity);
+    return new EntityWorker(entity, (ms) => report.notes.push(`our worker's shutdown took ${ms} ms`));
   };
 
   const first = await startEntity();

@@ -98,6 +98,7 @@ async function runOne(
   }
   return { ...base, outcome, ...(error && { error }), ...(result.stack && { stack: result.stack }), durationMs: Date.now() - started, ...(result.workflowTaskFailures && { workflowTaskFailures: result.workflowTaskFailures }),
     ...(result.notPassed?.length && { notPassed: result.notPassed }),
+    ...(result.notes?.length && { notes: result.notes }),
     log: logPath,
   };
 }
@@ -156,7 +157,8 @@ async function main(): Promise<void> {
     results.push(r);
     const where = r.variant ? `${r.feature} [${r.variant}]` : r.feature;
     const why = r.error ? `  ${causeOf(r.error)}${r.workflowTaskFailures ? ` [task: ${r.workflowTaskFailures.join('; ')}]` : ''}` : '';
-    console.log(`${r.outcome.padEnd(7)} ${r.worker.padEnd(8)} ${where}${why.slice(0, 400)}`);
+    const notes = r.notes ? `  (${r.notes.join('; ')})` : '';
+    console.log(`${r.outcome.padEnd(7)} ${r.worker.padEnd(8)} ${where}${why.slice(0, 400)}${notes}`);
   };
   const startedAt = new Date();
   for (const batch of batches) await runBatch(args, build, batch, record);
