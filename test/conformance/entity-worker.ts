@@ -8,16 +8,18 @@ import type { WorkerLike } from './harness-types.js';
 export class EntityWorker implements WorkerLike {
   /** Settles as the official `worker.run()` does: resolves once stopped, rejects if the entity fails. */
   readonly runPromise: Promise<void>;
+  private shutdownStarted: number | undefined;
 
   /** `onShutdown` hears how long each shutdown took, from `shutdown()` to STOPPED (for the report). */
   constructor(
     private readonly entity: WorkerEntity,
-    private readonly onShutdown: (ms: number) => void = () => undefined,
+    onShutdown: (ms: number) => void = () => undefined,
   ) {
     this.runPromise = new Promise<void>((resolve, reject) => {
       const off = entity.onStateChange((next) => {
         if (next === 'STOPPED') {
           off();
+          if (this.shutdownStarted !== undefined) onShutdown(Date.now() - this.shutdownStarted);
           resolve();
         } else if (next === 'FAILED') {
           off();
@@ -36,11 +38,10 @@ export class EntityWorker implements WorkerLike {
 
   /** Like the official `worker.shutdown()`: returns at once; the run promise settles when done. */
   shutdown(): void {
-    const started = Date.now();
+    this.shutdownStarted ??= Date.now();
     void this.entity
       .drain()
       .then(() => this.entity.close())
-      .catch(() => this.entity.close())
-      .finally(() => this.onShutdown(Date.now() - started));
+      .catch(() => this.entity.close());
   }
 }

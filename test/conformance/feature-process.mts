@@ -43,6 +43,8 @@ async function createRunner(job: FeatureJob, report: { notPassed: string[]; note
   if (job.worker === 'official') {
     const { Runtime, DefaultLogger } = await import('@temporalio/worker');
     Runtime.install({ logger: new DefaultLogger('WARN') });
+    const { timeOfficialShutdowns } = await import('./official-shutdown-timing.js');
+    timeOfficialShutdowns((ms) => report.notes.push(`the official worker's shutdown took ${ms} ms`));
     return harness.Runner.create(source, options);
   }
   // The harness's `require('@temporalio/worker')` already gave it our facade (harness-resolve.ts).
@@ -66,7 +68,7 @@ async function runJob(job: FeatureJob): Promise<FeatureProcessResult> {
   } catch (err) {
     failure ??= new Error(`the run passed, but closing the runner failed: ${describeError(err)}`, { cause: err });
   }
-  const extra = job.worker === 'ours' ? { notPassed: report.notPassed, ...(report.notes.length && { notes: report.notes }) } : {};
+  const extra = { ...(job.worker === 'ours' && { notPassed: report.notPassed }), ...(report.notes.length && { notes: report.notes }) };
   if (failure === undefined) return { outcome: 'pass', ...extra };
   const workflowTaskFailures = await Promise.race([
     taskQueueFailures(job.address, job.namespace, job.taskQueue),

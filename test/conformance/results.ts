@@ -23,7 +23,7 @@ export interface FeatureRunResult {
   readonly durationMs: number;
   /** Distinct workflow-task failures in the histories of the run's task queue (failed runs only). */
   readonly workflowTaskFailures?: readonly string[];
-  /** What the runner observed besides the outcome (ours only), e.g. how long shutdowns took. */
+  /** What the runner observed besides the outcome, e.g. how long each shutdown took. */
   readonly notes?: readonly string[];
   /** Official worker options of the feature that our runtime was not given (ours only). */
   readonly notPassed?: readonly string[];
