@@ -7,7 +7,8 @@ export const USAGE = `usage: npm run conformance -- <path-to-temporalio-features
 
   --only <pattern>     run only matching features (repeatable, or comma-separated); a glob on the
                        feature's directory (update/*, data_converter/binary) or a prefix (update)
-  --worker <which>     official | ours | dropin | both (official + ours, the default) | all
+  --worker <which>     official | ours | dropin | both (official + ours, the default) | all,
+                       or a comma-separated list (ours,dropin)
                        (ours: our WorkerEntity given the feature's options by this runner;
                        dropin: the harness unchanged, @temporalio/worker replaced by our compat/ facade)
   --json <file>        where to write the results (default <suite>/<build-name>/results.json)
@@ -49,8 +50,15 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   });
   if (positionals.length !== 1) throw new Error(`expected one path to the features suite, got ${positionals.length}\n${USAGE}`);
   const worker = values.worker ?? 'both';
-  const workers = WORKER_CHOICES[worker];
-  if (!workers) throw new Error(`--worker must be one of ${Object.keys(WORKER_CHOICES).join(', ')}, got ${worker}`);
+  const workers = [
+    ...new Set(
+      worker.split(',').flatMap((w) => {
+        const kinds = WORKER_CHOICES[w.trim()];
+        if (!kinds) throw new Error(`--worker must be one of ${Object.keys(WORKER_CHOICES).join(', ')} (or a comma-separated list), got ${w}`);
+        return kinds;
+      }),
+    ),
+  ];
   const timeoutMs = values['timeout-ms'] === undefined ? 180_000 : Number(values['timeout-ms']);
   if (values['build-name'] !== undefined && !/^[\w.-]+$/.test(values['build-name'])) throw new Error(`--build-name must be a plain directory name, got ${values['build-name']}`);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout-ms must be a positive integer, got ${values['timeout-ms']}`);

@@ -13,6 +13,7 @@ describe('parseRunnerArgs', () => {
     expect(args.jsonPath).toBe('out.json');
     expect(args.timeoutMs).toBe(5000);
     expect(parseRunnerArgs(['/s', '--worker', 'all']).workers).toEqual(['official', 'ours', 'dropin']);
+    expect(parseRunnerArgs(['/s', '--worker', 'ours,dropin,ours']).workers).toEqual(['ours', 'dropin']);
   });
 
   it('refuses a missing suite path, an unknown worker and a bad timeout', () => {
