@@ -45,7 +45,14 @@ export interface WorkerOptions {
   /** Converter paths (bundled into workflows too) and payload codecs (docs/workflows.md). */
   dataConverter?: WorkerDataConverter;
   /** `client` and `nexus` interceptors are accepted for plugins' sake; see {@link translateWorkerOptions}. */
-  interceptors?: { workflowModules?: string[]; activity?: ActivityInterceptorsFactory[]; client?: unknown; nexus?: NexusInterceptorsFactory[] };
+  interceptors?: {
+    workflowModules?: string[];
+    activity?: ActivityInterceptorsFactory[];
+    /** @deprecated in the official SDK (use `activity`), still honoured there, so here too. */
+    activityInbound?: Array<(ctx: Context) => ActivityInboundCallsInterceptor>;
+    client?: unknown;
+    nexus?: NexusInterceptorsFactory[];
+  };
   /** Nexus service handlers (`nexus.serviceHandler(...)`), as the official option. */
   nexusServices?: AnyServiceHandler[];
   maxConcurrentNexusTaskExecutions?: number;
@@ -219,7 +226,17 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.maxActivitiesPerSecond !== undefined) entity.maxActivitiesPerSecond = options.maxActivitiesPerSecond;
   if (options.maxTaskQueueActivitiesPerSecond !== undefined) entity.maxTaskQueueActivitiesPerSecond = options.maxTaskQueueActivitiesPerSecond;
   if (options.tuner !== undefined) entity.tuner = fixedSizeTuner(options.tuner);
-  return { namespace: options.namespace ?? 'default', entity, activityInterceptors: options.interceptors?.activity ?? [], nexusInterceptors: options.interceptors?.nexus ?? [] };
+  const known = new Set(['workflowModules', 'activity', 'activityInbound', 'client', 'nexus']);
+  for (const key of Object.keys(options.interceptors ?? {})) {
+    if (!known.has(key)) throw new WorkerOptionUnsupportedError(`interceptors.${key}`, 'it has no implementation in this runtime');
+  }
+  const legacyInbound = (options.interceptors?.activityInbound ?? []).map((make): ActivityInterceptorsFactory => (ctx) => ({ inbound: make(ctx) }));
+  return {
+    namespace: options.namespace ?? 'default',
+    entity,
+    activityInterceptors: [...legacyInbound, ...(options.interceptors?.activity ?? [])],
+    nexusInterceptors: options.interceptors?.nexus ?? [],
+  };
 }
 
 /** Only fixed-size slot suppliers have an implementation: refuse the rest by name rather than mis-size the worker. */

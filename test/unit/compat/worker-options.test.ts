@@ -56,4 +56,12 @@ describe('translateWorkerOptions: the names that became real', () => {
     // @ts-expect-error resource-based suppliers are not in the type either
     expect(() => translateWorkerOptions({ taskQueue: 'q', tuner: resourceBased })).toThrow(WorkerOptionUnsupportedError);
   });
+
+  it('honours the deprecated interceptors.activityInbound and refuses unknown interceptor kinds', () => {
+    const inbound = { execute: async (input: { args: unknown[] }, next: (i: never) => Promise<unknown>) => next(input as never) };
+    const t = translateWorkerOptions({ taskQueue: 'q', interceptors: { activityInbound: [() => inbound] } });
+    expect(t.activityInterceptors).toHaveLength(1);
+    expect(t.activityInterceptors[0]!({} as never).inbound).toBe(inbound);
+    expect(() => translateWorkerOptions({ taskQueue: 'q', interceptors: { somethingNew: [] } as never })).toThrow(/interceptors\.somethingNew/);
+  });
 });
