@@ -38,11 +38,11 @@ describe('the activity Context: client and metricMeter', () => {
       expect(await server.client.workflow.execute('countsMetric', { taskQueue, workflowId: `${taskQueue}-metrics` })).toBe('counted');
       const body = (await runtime.scrapeMetrics())!.body;
       const base = `namespace="default",taskQueue="${taskQueue}",activityType="countIt"`;
-      expect(body).toContain(`tempo_test_activity_calls{${base},color="red"} 2`);
-      expect(body).toContain(`tempo_test_activity_size_count{${base}} 1`);
-      expect(body).toContain(`tempo_test_activity_size_sum{${base}} 7`);
-      expect(body).toContain(`tempo_test_activity_level{${base},shade="dark"} 0.5`);
-      expect(body).toContain(`tempo_test_workflow_calls{namespace="default",taskQueue="${taskQueue}",workflowType="countsMetric"} 1`);
+      expect(body).toContain(`tempo_test_activity_calls{${base},color="red",service_name="temporal-core-sdk"} 2`);
+      expect(body).toContain(`tempo_test_activity_size_count{${base},service_name="temporal-core-sdk"} 1`);
+      expect(body).toContain(`tempo_test_activity_size_sum{${base},service_name="temporal-core-sdk"} 7`);
+      expect(body).toContain(`tempo_test_activity_level{${base},shade="dark",service_name="temporal-core-sdk"} 0.5`);
+      expect(body).toContain(`tempo_test_workflow_calls{namespace="default",taskQueue="${taskQueue}",workflowType="countsMetric",service_name="temporal-core-sdk"} 1`);
     } finally {
       await runtime.shutdown({ graceMs: 5_000 });
     }

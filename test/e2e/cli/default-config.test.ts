@@ -21,7 +21,7 @@ it("npm start's default config: the example worker runs the hello workflow and m
     expect(w.workflowSide).toBe('entity');
     expect(await client.workflow.execute('hello', { taskQueue, workflowId: taskQueue, args: ['World'] })).toBe('Hello, World!');
     const metrics = await (await createControlApi(runtime).request('/metrics')).text();
-    expect(metrics).toContain(`temporal_activity_execution_latency_count{namespace="default",task_queue="${taskQueue}"`);
+    expect(metrics).toContain(`temporal_activity_execution_latency_count{service_name="temporal-core-sdk",namespace="default",task_queue="${taskQueue}"`);
   } finally {
     await runtime.shutdown({ graceMs: 0 });
     await close();

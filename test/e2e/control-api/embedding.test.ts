@@ -19,7 +19,7 @@ describe('embedding', () => {
       expect((await fetch(`${host.url}/temporal/workers/${list.workers[0].id}/pause`, { method: 'POST' })).status).toBe(401);
       const result = await client.workflow.execute('callActivity', { taskQueue, workflowId: taskQueue, args: ['orderStatus', ['o-1']] });
       expect(result).toBe('shipped');
-      expect(await (await fetch(`${host.url}/temporal/metrics`)).text()).toContain(`temporal_activity_execution_latency_count{namespace="default",task_queue="${taskQueue}",activity_type="orderStatus",workflow_type="callActivity"} 1`);
+      expect(await (await fetch(`${host.url}/temporal/metrics`)).text()).toContain(`temporal_activity_execution_latency_count{service_name="temporal-core-sdk",namespace="default",task_queue="${taskQueue}",activity_type="orderStatus",workflow_type="callActivity"} 1`);
     } finally {
       await close();
       await official.stop();

@@ -88,7 +88,10 @@ describe('every workflow-task failure is logged, kept and counted', () => {
       const terminated = events!.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)!.workflowExecutionTerminatedEventAttributes!;
       console.log(`[lifecycle] 5 MB result: terminated by the server, reason "${terminated.reason}"`);
       expect(terminated.reason).toMatch(/GRPC_?MESSAGE_?TOO_?LARGE|too large/i);
-      const line = lines.find((l) => l.level === 'WARN' && l.meta?.runId === handle.firstExecutionRunId);
+      // The server may close the run before our answer's call returns and the line is written.
+      const ours = () => lines.find((l) => l.level === 'WARN' && l.meta?.runId === handle.firstExecutionRunId);
+      await waitFor(() => ours() !== undefined, 10_000, 'the WARN line');
+      const line = ours();
       expect(line?.meta).toMatchObject({ code: 'GRPC_MESSAGE_TOO_LARGE', workflowType: 'bigResult' });
       expect(line?.message).toMatch(/message larger than max|too large/i);
       expect(runtime.get(w.id).lastError).toMatchObject({ code: 'GRPC_MESSAGE_TOO_LARGE', workflowType: 'bigResult' });
