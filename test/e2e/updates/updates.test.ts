@@ -176,7 +176,7 @@ describe('Workflow Updates, ours against the official worker (real server)', () 
       await waiting.startUpdate(addLater, { args: [2, 300], updateId: 'slow', waitForStage: WorkflowUpdateStage.ACCEPTED });
       await waiting.executeUpdate(finish);
       return { result: { orphanFailure, abandoned: await abandoned.result(), waited: await waiting.result() }, handles: [abandoned, waiting] };
-    }, 'exact');
+    }, 'parallelActivities'); // where a workflow task boundary falls between the signal and `finish` is timing, not code
     expect(result).toMatchObject({ abandoned: { total: 0 }, waited: { total: 2, log: ['addLater 2'] } });
     // The workflow library's warning for the abandoned handler, as the official worker prints it.
     const warning = pair.workflowLogs.find((r) => r.level === 'warn' && r.message.includes('update handler was still running'));
