@@ -146,7 +146,7 @@ export class NexusTask {
       await interceptors.cancel({ ctx: this.ctx, token: cancel.operationToken }, (i) => handler.cancel(i.ctx, i.token));
       return { response: { cancelOperation: {} } };
     }
-    throw new nexus.HandlerError('NOT_IMPLEMENTED', 'Request method not implemented');
+    throw new nexus.HandlerError('NOT_IMPLEMENTED', 'The Nexus task holds neither a start nor a cancel request, the only two this worker handles');
   }
 
   private operationHandler(): ReturnType<nexus.ServiceHandler['getOperationHandler']> {
