@@ -39,10 +39,12 @@ export const workerInfoSchema = z.object({
   activities: z.array(z.string()),
   activityPlugins: z.array(z.string()),
   interceptors: z.array(z.string()),
-  slots: z.object({ activity: slots, workflow: slots.optional() }),
+  nexusServices: z.array(z.string()).optional().describe('Nexus services served; given in-process only.'),
+  slots: z.object({ activity: slots, workflow: slots.optional(), nexus: slots.optional() }),
   tasks: z.object({
     activity: z.object({ completed: z.number().int(), failed: z.number().int(), cancelled: z.number().int() }),
     workflow: z.object({ completed: z.number().int(), failed: z.number().int(), queries: z.number().int() }).optional(),
+    nexus: z.object({ completed: z.number().int(), operationError: z.number().int(), handlerError: z.number().int() }).optional(),
   }),
   cachedRuns: z.number().int().optional(),
   pollers: z.object({ activity: z.number().int(), workflow: z.number().int(), stickyWorkflow: z.number().int() }).optional(),

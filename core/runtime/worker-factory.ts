@@ -24,7 +24,7 @@ import { officialEntityInput, type WorkerSpec, type WorkerSpecJson } from './wor
 const entityAccepts = (key: string): boolean => key in (workerEntityInputSchema.shape as Record<string, unknown>);
 
 /** Spec fields only an embedding host can give (functions, code paths, codec objects). */
-type CodeOnlyFields = Pick<WorkerSpec, 'activities' | 'sinks' | 'dataConverter' | 'bundlerOptions' | 'workflowBundle'>;
+type CodeOnlyFields = Pick<WorkerSpec, 'activities' | 'sinks' | 'dataConverter' | 'bundlerOptions' | 'workflowBundle' | 'nexusServices'>;
 /** A spec as the runtime takes it in-process: JSON plus the code-only fields. */
 type InProcessSpec = WorkerSpecJson & CodeOnlyFields;
 
@@ -65,8 +65,8 @@ export function resolveSpec(
 
   const workflowsPath = spec.workflowsPath ? ctx.modules.workflowsFile(spec.workflowsPath, ctx.origin) : undefined;
   if (spec.workflowsPath && spec.workflowBundle) throw invalidField('workflowBundle', 'give workflowsPath or workflowBundle, not both');
-  if (!Object.keys(activities).length && !workflowsPath && !spec.workflowBundle) {
-    throw invalidField('', 'has nothing to run; give activityPlugins (or activities) and/or a workflowsPath');
+  if (!Object.keys(activities).length && !workflowsPath && !spec.workflowBundle && !spec.nexusServices?.length) {
+    throw invalidField('', 'has nothing to run; give activityPlugins (or activities), a workflowsPath and/or nexusServices');
   }
 
   const ignored: string[] = [];
@@ -74,6 +74,7 @@ export function resolveSpec(
   if (spec.identity) input.identity = spec.identity;
   if (spec.drainGraceMs !== undefined) input.drainGraceMs = spec.drainGraceMs;
   if (spec.sinks) input.sinks = spec.sinks;
+  if (spec.nexusServices?.length) input.nexusServices = spec.nexusServices;
   if (spec.showStackTraceSources !== undefined) input.showStackTraceSources = spec.showStackTraceSources;
   const codeOptions = admitCodePaths(spec, (file, field) => ctx.modules.workflowsFile(file, ctx.origin, field));
   for (const key of ['dataConverter', 'bundlerOptions', 'workflowBundle'] as const) {

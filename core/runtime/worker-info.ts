@@ -27,10 +27,13 @@ export interface WorkerInfo {
   readonly activities: readonly string[];
   readonly activityPlugins: readonly string[];
   readonly interceptors: readonly string[];
-  readonly slots: { readonly activity: SlotCounts; readonly workflow?: SlotCounts };
+  /** Nexus services served (by service name), when the worker was given `nexusServices`. */
+  readonly nexusServices?: readonly string[];
+  readonly slots: { readonly activity: SlotCounts; readonly workflow?: SlotCounts; readonly nexus?: SlotCounts };
   readonly tasks: {
     readonly activity: { readonly completed: number; readonly failed: number; readonly cancelled: number };
     readonly workflow?: { readonly completed: number; readonly failed: number; readonly queries: number };
+    readonly nexus?: { readonly completed: number; readonly operationError: number; readonly handlerError: number };
   };
   /** Workflow runs in the sticky cache. */
   readonly cachedRuns?: number;
@@ -73,10 +76,16 @@ export function workerInfo(r: WorkerRecord): WorkerInfo {
     activities: Object.keys(r.entity.options.activities).sort(),
     activityPlugins: r.activityPlugins,
     interceptors: r.interceptors,
-    slots: { activity: { used: slotsUsed, free: slotsFree }, ...(s.workflow ? { workflow: { used: s.workflow.slotsUsed, free: s.workflow.slotsFree } } : {}) },
+    ...(s.nexus ? { nexusServices: r.entity.options.nexusServices.map((h) => h.definition.name).sort() } : {}),
+    slots: {
+      activity: { used: slotsUsed, free: slotsFree },
+      ...(s.workflow ? { workflow: { used: s.workflow.slotsUsed, free: s.workflow.slotsFree } } : {}),
+      ...(s.nexus ? { nexus: { used: s.nexus.slotsUsed, free: s.nexus.slotsFree } } : {}),
+    },
     tasks: {
       activity: { completed, failed, cancelled },
       ...(s.workflow ? { workflow: { completed: s.workflow.completed, failed: s.workflow.failed, queries: s.workflow.queries } } : {}),
+      ...(s.nexus ? { nexus: { completed: s.nexus.completed, operationError: s.nexus.operationError, handlerError: s.nexus.handlerError } } : {}),
     },
     ...(s.workflow ? { cachedRuns: s.workflow.cachedRuns } : {}),
     pollers: s.pollers,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AnyServiceHandler } from '../nexus/nexus-task.js';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import { temporalName } from '../validate.js';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time.js';
@@ -53,6 +54,8 @@ export const workerLimitsSchema = z
     maxConcurrentWorkflowTaskExecutions: positiveInt(10_000).optional().describe('Workflow tasks run at once (workflow side).'),
     maxConcurrentWorkflowTaskPolls: positiveInt(100).optional().describe('Concurrent workflow long polls (workflow side).'),
     maxCachedWorkflows: z.number().int().min(0).max(100_000).optional().describe('Sticky cache size (workflow side).'),
+    maxConcurrentNexusTaskExecutions: positiveInt(10_000).optional().describe('Nexus tasks run at once (with nexusServices, given in-process). Default 100.'),
+    maxConcurrentNexusTaskPolls: positiveInt(100).optional().describe('Concurrent Nexus long polls (with nexusServices). Default 10.'),
   })
   .strict();
 
@@ -101,6 +104,11 @@ export type WorkerSpec = z.input<typeof workerSpecSchema> & {
   dataConverter?: WorkerDataConverter;
   bundlerOptions?: BundlerOptions;
   workflowBundle?: WorkflowBundleOption;
+  /**
+   * Nexus service handlers served on this task queue, as the official `WorkerOptions.nexusServices`
+   * (`nexus.serviceHandler(...)` objects): in-process only, a request body cannot carry them.
+   */
+  nexusServices?: AnyServiceHandler[];
 };
 
 /** The runtime's check of a whole spec, functions and code options included. */
@@ -110,4 +118,5 @@ export const workerSpecInputSchema = workerSpecSchema.extend({
   dataConverter: dataConverterSchema.optional(),
   bundlerOptions: bundlerOptionsSchema.optional(),
   workflowBundle: workflowBundleOptionSchema.optional(),
+  nexusServices: workerEntityInputSchema.shape.nexusServices,
 });
