@@ -3,7 +3,7 @@ import type { ActivityClient } from '../activity/activity-client.js';
 import type { ActivityInvocationDeps } from '../activity/activity-invocation.js';
 import { Slots } from '../slots.js';
 import type { LocalActivityResolution } from '../workflow/machines/local-activity-machine.js';
-import { LocalActivityRun, type LocalActivityTask } from './local-activity-run.js';
+import { LocalActivityRun, type LocalActivityAttemptReport, type LocalActivityTask } from './local-activity-run.js';
 
 /** How long stopped local activity functions get to return during a drain. */
 const STOP_GRACE_MS = 3_000;
@@ -17,6 +17,8 @@ export interface LocalActivityExecutorDeps extends ActivityInvocationDeps {
   client?: ActivityClient;
   /** Behind `Context.current().metricMeter`. */
   metricMeter?: MetricMeter;
+  /** Each attempt that ran, once it ended (for the SDK's local activity metrics). */
+  onAttemptDone?: (report: LocalActivityAttemptReport) => void;
 }
 
 /**

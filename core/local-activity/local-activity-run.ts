@@ -22,6 +22,20 @@ export interface LocalActivityTask {
   schedule: IScheduleLocalActivity;
 }
 
+/**
+ * How one local attempt that ran ended, for metrics: sdk-core counts each attempt that started
+ * (`local_activity_total`, its execution latency) and how it ended.
+ */
+export interface LocalActivityAttemptReport {
+  activityType: string;
+  workflowType: string;
+  outcome: 'completed' | 'failed' | 'timedOut' | 'cancelled';
+  /** The attempt's run time, ms. */
+  executionMs: number;
+  /** For `completed`: from the first attempt's schedule time (timer backoffs included), ms. */
+  endToEndMs?: number;
+}
+
 export interface LocalActivityRunDeps extends ActivityInvocationDeps {
   namespace: string;
   taskQueue: string;
@@ -29,6 +43,8 @@ export interface LocalActivityRunDeps extends ActivityInvocationDeps {
   metricMeter?: MetricMeter;
   slots: Slots;
   taskToken(): Uint8Array;
+  /** Each attempt that ran, once it ended (not those stopped by eviction or shutdown). */
+  onAttemptDone?: (report: LocalActivityAttemptReport) => void;
 }
 
 /** The official core's default for `localRetryThreshold`: longer backoffs go through a workflow timer. */
@@ -178,7 +194,10 @@ export class LocalActivityRun {
     this.releaseSlot();
     if (outcome.ok) {
       const result = await encodeToPayload(deps.dataConverter, outcome.value);
-      if (this.state === 'running' && this.current === attempt) this.finish({ kind: 'completed', result }, runtimeMs);
+      if (this.state === 'running' && this.current === attempt) {
+        this.report('completed', runtimeMs);
+        this.finish({ kind: 'completed', result }, runtimeMs);
+      }
       return;
     }
     const { error } = outcome;
@@ -186,13 +205,26 @@ export class LocalActivityRun {
     if (reason === 'CANCELLED' && (error instanceof CancelledFailure || attempt.cancellation.aborted)) {
       const failure = await encodeErrorToFailure(deps.dataConverter, error);
       failure.stackTrace = undefined;
-      if (this.state === 'running' && this.current === attempt) this.finish({ kind: 'cancelled', failure }, runtimeMs);
+      if (this.state === 'running' && this.current === attempt) {
+        this.report('cancelled', runtimeMs);
+        this.finish({ kind: 'cancelled', failure }, runtimeMs);
+      }
       return;
     }
     // Logged as the official worker logs every failed attempt; the workflow only hears of the last.
     deps.logger.warn('Activity failed', { isLocal: true, activityType: task.schedule.activityType, attempt: this.attempt, workflowId: task.workflowId, runId: task.runId, error });
     const failure = await encodeErrorToFailure(deps.dataConverter, ensureApplicationFailure(error));
-    if (this.state === 'running' && this.current === attempt) this.failed(failure, failure.timeoutFailureInfo ? 'timedOut' : 'failed', runtimeMs);
+    if (this.state === 'running' && this.current === attempt) {
+      const kind = failure.timeoutFailureInfo ? 'timedOut' : 'failed';
+      this.report(kind, runtimeMs);
+      this.failed(failure, kind, runtimeMs);
+    }
+  }
+
+  private report(outcome: LocalActivityAttemptReport['outcome'], executionMs: number): void {
+    const { onAttemptDone } = this.deps;
+    if (!onAttemptDone) return;
+    onAttemptDone({ activityType: this.task.schedule.activityType ?? '', workflowType: this.task.workflowType, outcome, executionMs, ...(outcome === 'completed' ? { endToEndMs: Math.max(0, Date.now() - this.originalScheduleMs) } : {}) });
   }
 
   /** A failed or timed-out attempt: retry here, hand the backoff to the workflow, or give up. */
@@ -214,7 +246,9 @@ export class LocalActivityRun {
     attempt.cancellation.cancel('TIMED_OUT');
     this.releaseSlot();
     this.current = undefined;
-    this.failed(timedOutFailure(TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE), 'timedOut', Date.now() - attempt.startedAt);
+    const runtimeMs = Date.now() - attempt.startedAt;
+    this.report('timedOut', runtimeMs);
+    this.failed(timedOutFailure(TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE), 'timedOut', runtimeMs);
   }
 
   private onScheduleToClose(): void {
@@ -222,7 +256,10 @@ export class LocalActivityRun {
     const attempt = this.current;
     attempt?.cancellation.cancel('TIMED_OUT');
     this.releaseSlot();
-    this.finish(timedOut(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE), attempt ? Date.now() - attempt.startedAt : 0);
+    const runtimeMs = attempt ? Date.now() - attempt.startedAt : 0;
+    // Only an attempt that was running counts; one timed out while queued or backing off never ran.
+    if (attempt && this.state === 'running') this.report('timedOut', runtimeMs);
+    this.finish(timedOut(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE), runtimeMs);
   }
 
   private finish(result: LocalActivityResult, runtimeMs: number, backoffMs?: number): void {

@@ -32,6 +32,16 @@ export type RuntimeMetricEvent =
       /** A sticky-queue poll: the entity's own, or the process's shared one (then `workerId` is ''). */
       readonly sticky?: boolean;
     })
+  | (WorkerLabels & {
+      /** One local activity attempt that ran (sdk-core's `local_activity_*` metrics). */
+      readonly type: 'local_activity_attempt_done';
+      readonly activityType: string;
+      readonly workflowType: string;
+      readonly outcome: 'completed' | 'failed' | 'timedOut' | 'cancelled';
+      readonly executionMs: number;
+      /** From the first attempt's schedule time; only for `completed`. */
+      readonly endToEndMs?: number;
+    })
   | (WorkerLabels & { readonly type: 'activity_task_received'; readonly activityType: string; readonly workflowType: string; readonly eager: boolean })
   /** A run left the sticky cache for another reason than its workflow finishing (sdk-core's forced eviction). */
   | (WorkerLabels & { readonly type: 'sticky_cache_forced_eviction' })

@@ -185,6 +185,7 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
       },
       pollEnd: (kind, gotTask, _entity, sticky) => w.emit({ type: 'poll', ...labels, kind, gotTask, sticky: sticky === true }),
       activityTaskReceived: (t) => w.emit({ type: 'activity_task_received', ...labels, ...t }),
+      localActivityAttemptDone: (r) => w.emit({ type: 'local_activity_attempt_done', ...labels, ...r }),
       workflowEvicted: (forced) => {
         if (forced) w.emit({ type: 'sticky_cache_forced_eviction', ...labels });
       },

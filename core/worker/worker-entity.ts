@@ -8,6 +8,7 @@ import { temporal } from '../connection/proto.js';
 import { IllegalStateError, RuntimeError } from '../errors.js';
 import { LocalActivityExecutor } from '../local-activity/local-activity-executor.js';
 import { LocalActivityLoop } from '../local-activity/local-activity-loop.js';
+import type { LocalActivityAttemptReport } from '../local-activity/local-activity-run.js';
 import type { NexusInterceptorsFactory } from '../nexus/nexus-interceptors.js';
 import { NexusWorker } from '../nexus/nexus-worker.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
@@ -66,6 +67,8 @@ export interface WorkerEntityDeps {
     activityTaskReceived?: (task: { activityType: string; workflowType: string; eager: boolean }, entity: WorkerEntity) => void;
     /** A run left the sticky cache; `forced` unless its workflow finished. */
     workflowEvicted?: (forced: boolean, entity: WorkerEntity) => void;
+    /** A local activity attempt that ran has ended. */
+    localActivityAttemptDone?: (report: LocalActivityAttemptReport, entity: WorkerEntity) => void;
   };
 }
 
@@ -148,6 +151,7 @@ export class WorkerEntity {
       maxConcurrentLocalActivityExecutions: options.maxConcurrentLocalActivityExecutions,
       client: this.activityClient,
       metricMeter: this.metricMeter,
+      onAttemptDone: this.safe((r: LocalActivityAttemptReport) => deps.events?.localActivityAttemptDone?.(r, this)),
     });
     this.activityWorker = new ActivityWorker({
       connection: deps.connection,

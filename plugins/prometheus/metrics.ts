@@ -38,6 +38,12 @@ export function temporalMetrics(registry: Registry, view: RuntimeView, bucketsMs
   const activityScheduleToStart = histogram('temporal_activity_schedule_to_start_latency', 'Activity schedule-to-start, ms', ACTIVITY);
   const activityEndToEnd = histogram('temporal_activity_succeed_endtoend_latency', 'Activity schedule to successful completion, ms', ACTIVITY);
   const activityPollNoTask = counter('temporal_activity_poll_no_task', 'Activity polls that returned no task', QUEUE);
+  // As sdk-core: every local attempt that ran counts, with how it ended.
+  const localTotal = counter('temporal_local_activity_total', 'Local activity attempts run', ACTIVITY);
+  const localLatency = histogram('temporal_local_activity_execution_latency', 'Local activity attempt execution time, ms', ACTIVITY);
+  const localFailed = counter('temporal_local_activity_execution_failed', 'Local activity attempts that failed; failure_reason ActivityError or timeout', [...ACTIVITY, 'failure_reason']);
+  const localCancelled = counter('temporal_local_activity_execution_cancelled', 'Local activity attempts cancelled', ACTIVITY);
+  const localEndToEnd = histogram('temporal_local_activity_succeed_endtoend_latency', 'Local activity first schedule to successful completion, ms', ACTIVITY);
   const activityReceived = counter('temporal_activity_task_received', 'Activity tasks received (polled or eager)', [...ACTIVITY, 'eager']);
 
   const wftPollEmpty = counter('temporal_workflow_task_queue_poll_empty', 'Workflow polls that returned no task', QUEUE);
@@ -116,6 +122,15 @@ export function temporalMetrics(registry: Registry, view: RuntimeView, bucketsMs
         if (e.outcome === 'failed') activityFailed.inc(l);
         else if (e.outcome === 'cancelled') activityCancelled.inc(l);
         else if (e.endToEndMs !== undefined) activityEndToEnd.observe(l, e.endToEndMs);
+        return;
+      }
+      case 'local_activity_attempt_done': {
+        const l = { namespace: e.namespace, task_queue: e.taskQueue, activity_type: e.activityType, workflow_type: e.workflowType };
+        localTotal.inc(l);
+        localLatency.observe(l, e.executionMs);
+        if (e.outcome === 'failed' || e.outcome === 'timedOut') localFailed.inc({ ...l, failure_reason: e.outcome === 'failed' ? 'ActivityError' : 'timeout' });
+        else if (e.outcome === 'cancelled') localCancelled.inc(l);
+        else if (e.endToEndMs !== undefined) localEndToEnd.observe(l, e.endToEndMs);
         return;
       }
       case 'poll': {
