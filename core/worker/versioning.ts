@@ -67,7 +67,7 @@ type CompletionFields = Pick<temporal.api.workflowservice.v1.IRespondWorkflowTas
  * legacy strategy), and on one without it the build id goes as the old binary checksum.
  */
 export class WorkerVersioning {
-  private readonly buildId: string;
+  private buildId: string;
   private readonly legacy: boolean;
   private readonly deployment: temporal.api.deployment.v1.IWorkerDeploymentOptions | undefined;
   private readonly defaultBehavior: temporal.api.enums.v1.VersioningBehavior;
@@ -88,6 +88,24 @@ export class WorkerVersioning {
     };
     this.versioned = d?.useWorkerVersioning === true;
     this.defaultBehavior = d?.useWorkerVersioning && d.defaultVersioningBehavior ? BEHAVIOR[d.defaultVersioningBehavior] : VersioningBehavior.VERSIONING_BEHAVIOR_UNSPECIFIED;
+  }
+
+  /**
+   * The official worker's default build id when none is configured (it names the code: package
+   * and version, plus the bundle's hash when there are workflows). Call before the first poll.
+   */
+  useDefaultBuildId(buildId: string): void {
+    if (!this.buildId) this.buildId = buildId;
+  }
+
+  /**
+   * This worker's version as the workflow sees it in `workflowInfo().currentDeploymentVersion`
+   * on a task it runs new: the deployment version, else the build id with an empty deployment
+   * name (sdk-core's rule for legacy and unversioned workers).
+   */
+  currentVersion(): { deploymentName: string; buildId: string } | undefined {
+    if (this.deployment) return { deploymentName: this.deployment.deploymentName ?? '', buildId: this.deployment.buildId ?? '' };
+    return this.buildId ? { deploymentName: '', buildId: this.buildId } : undefined;
   }
 
   /**

@@ -22,6 +22,7 @@ import { workflowBundleFrom } from '../../sandbox/workflow-bundle-source.js';
 import { SinkDispatcher } from '../../sandbox/sinks.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
 import { loadDataConverter } from './data-converter.js';
+import { defaultBuildId } from './default-build-id.js';
 import { compileShutdown } from './shutdown-options.js';
 import { workerEntityDefaults, workerEntityInputSchema, type WorkerEntityInput, type WorkerEntityOptions } from './worker-entity-options.js';
 import { WorkerStateMachine, type StateListener, type WorkerState } from './worker-state.js';
@@ -255,6 +256,7 @@ export class WorkerEntity {
         this.logger.warn('A prebuilt workflowBundle keeps the interceptors it was built with; workflowInterceptorModules and bundlerOptions do not change it', { taskQueue: options.taskQueue });
       }
       const bundle = await workflowBundleFrom(options);
+      this.versioning.useDefaultBuildId(defaultBuildId(bundle.code));
       const sandbox = deps.sandbox ?? (this.ownSandbox = await WorkflowSandbox.create());
       sandbox.registerBundle(bundle);
       this.workflowWorker = new WorkflowWorker({
@@ -289,7 +291,7 @@ export class WorkerEntity {
         onPollEnd: this.safe((got: boolean, sticky: boolean) => deps.events?.pollEnd?.('workflow', got, this, sticky)),
         onEvicted: this.safe((forced: boolean) => deps.events?.workflowEvicted?.(forced, this)),
       });
-    }
+    } else this.versioning.useDefaultBuildId(defaultBuildId());
     // A drain or close called while bundling: it has already finished or is waiting for us.
     if (this.draining) throw new IllegalStateError(`worker ${this.taskQueue} was drained while it was starting; it never polled.`);
     this.machine.assert('start', 'INITIALIZED');

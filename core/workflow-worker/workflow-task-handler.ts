@@ -161,6 +161,7 @@ export class WorkflowTaskHandler {
           workflowId: task.workflowExecution?.workflowId ?? '',
           workflowType: task.workflowType?.name ?? '',
           serverSupportsSdkMetadata: this.deps.serverSupportsSdkMetadata,
+          deploymentVersion: this.deps.versioning?.currentVersion(),
         }),
         tail: Promise.resolve(),
         busy: 0,

@@ -77,6 +77,11 @@ export class WorkflowMachines {
   currentTime: ITimestamp | undefined;
   historySizeBytes = 0;
   continueAsNewSuggested = false;
+  /**
+   * The worker version recorded on the WorkflowTaskCompleted of the task being replayed: what
+   * `workflowInfo().currentDeploymentVersion` shows during replay (the version that ran it then).
+   */
+  replayedTaskVersion: { deploymentName: string; buildId: string } | undefined;
   suggestContinueAsNewReasons: number[] = [];
   targetWorkerDeploymentVersionChanged = false;
 
@@ -167,6 +172,7 @@ export class WorkflowMachines {
     const lastEvent = events.at(-1)!;
     const following = this.history.peekNextCompleted(eventIdOf(lastEvent) + 1);
     if (following) this.learnFlags(following);
+    this.replayedTaskVersion = versionOfCompleted(following?.workflowTaskCompletedEventAttributes);
     if (eventTypeOf(lastEvent) === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) this.lastStartedInSequence = eventIdOf(lastEvent);
 
     let skipNext = false;
@@ -375,4 +381,16 @@ export class WorkflowMachines {
 function isChangeVersionUpsert(event: IHistoryEvent | undefined): boolean {
   const fields = event?.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
   return !!fields && CHANGE_VERSION_SEARCH_ATTRIBUTE in fields;
+}
+
+/**
+ * The version a WorkflowTaskCompleted event names: the deployment version, or the older
+ * deployment and build-id stamps, as the server records whichever the worker sent.
+ */
+function versionOfCompleted(a: IHistoryEvent['workflowTaskCompletedEventAttributes']): { deploymentName: string; buildId: string } | undefined {
+  if (!a) return undefined;
+  const v = a.deploymentVersion;
+  if (v?.buildId) return { deploymentName: v.deploymentName ?? '', buildId: v.buildId };
+  const buildId = a.workerVersion?.buildId || a.deployment?.buildId;
+  return buildId ? { deploymentName: a.workerDeploymentName || a.deployment?.seriesName || '', buildId } : undefined;
 }

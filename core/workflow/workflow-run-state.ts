@@ -33,6 +33,8 @@ export interface WorkflowRunStateOptions {
   sdkName?: string;
   /** Version of the workflow library in the sandbox. @default '1.24.0' */
   sdkVersion?: string;
+  /** This worker's version, shown as `currentDeploymentVersion` on tasks it runs new. */
+  deploymentVersion?: { deploymentName: string; buildId: string };
 }
 
 /** One workflow task as polled (PollWorkflowTaskQueueResponse), with every history page already fetched. */
@@ -289,6 +291,8 @@ export class WorkflowRunState {
       lastSdkVersion: this.flags.lastSeenSdkVersion(),
       suggestContinueAsNewReasons: m.suggestContinueAsNewReasons,
       targetWorkerDeploymentVersionChanged: m.targetWorkerDeploymentVersionChanged,
+      // As sdk-core: the version that ran the task then while replaying, else this worker's.
+      deploymentVersionForCurrentTask: (isReplaying ? m.replayedTaskVersion : this.options.deploymentVersion) ?? null,
     } as Parameters<typeof Activation.fromObject>[0]);
   }
 

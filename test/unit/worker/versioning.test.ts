@@ -35,3 +35,29 @@ describe('versioning options', () => {
     expect(plain.needsOwnStickyQueue).toBe(false);
   });
 });
+
+describe('default build id', () => {
+  it('names this package as package.json does, plus the bundle hash', async () => {
+    const { defaultBuildId, RUNTIME_PACKAGE } = await import('../../../core/worker/default-build-id.js');
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../../../package.json') as { name: string; version: string };
+    expect(RUNTIME_PACKAGE).toEqual({ name: pkg.name, version: pkg.version });
+    expect(defaultBuildId()).toBe(`${pkg.name}@${pkg.version}`);
+    expect(defaultBuildId('code')).toMatch(new RegExp(`^${pkg.name}@${pkg.version.replace(/\./g, '\\.')}\\+[0-9a-f]{64}$`));
+    expect(defaultBuildId('code')).not.toBe(defaultBuildId('other code'));
+  });
+
+  it('applies only when none is configured, and is the version a new task sees', () => {
+    const plain = new WorkerVersioning({ useVersioning: false }, true);
+    expect(plain.currentVersion()).toBeUndefined();
+    plain.useDefaultBuildId('pkg@1+abc');
+    expect(plain.currentVersion()).toEqual({ deploymentName: '', buildId: 'pkg@1+abc' });
+    expect(plain.pollFields().workerVersionCapabilities).toEqual({ buildId: 'pkg@1+abc', useVersioning: false });
+    const given = new WorkerVersioning({ useVersioning: false, buildId: 'mine' }, true);
+    given.useDefaultBuildId('pkg@1+abc');
+    expect(given.currentVersion()).toEqual({ deploymentName: '', buildId: 'mine' });
+    const deployed = new WorkerVersioning({ useVersioning: false, workerDeploymentOptions: deployment }, true);
+    deployed.useDefaultBuildId('pkg@1+abc');
+    expect(deployed.currentVersion()).toEqual({ deploymentName: 'd', buildId: 'b1' });
+  });
+});
