@@ -73,6 +73,8 @@ export interface WorkerOptions {
   sinks?: InjectedSinks;
   /** Include source contents in `__enhanced_stack_trace` answers. @default false */
   showStackTraceSources?: boolean;
+  /** By workflow type (`'*'`: all), error class names that fail the workflow execution instead of the task; `NondeterminismError` covers nondeterminism. */
+  workflowFailureErrorTypes?: Record<string, string[]>;
   /** This worker's deployment version and Worker Versioning opt-in (see `core/worker/versioning.ts`). */
   workerDeploymentOptions?: WorkerDeploymentOptions;
   /** Legacy build id (without `workerDeploymentOptions`). */
@@ -177,7 +179,7 @@ const MAPPED = new Set([
   'maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentActivityTaskPolls',
   'maxConcurrentWorkflowTaskPolls', 'maxCachedWorkflows', 'stickyQueueScheduleToStartTimeout',
   'maxHeartbeatThrottleInterval', 'defaultHeartbeatThrottleInterval', 'shutdownGraceTime', 'plugins',
-  'sinks', 'showStackTraceSources', 'shutdownForceTime',
+  'sinks', 'showStackTraceSources', 'shutdownForceTime', 'workflowFailureErrorTypes',
   'workflowBundle', 'bundlerOptions', 'dataConverter',
   'nexusServices', 'maxConcurrentNexusTaskExecutions', 'maxConcurrentNexusTaskPolls',
   'workerDeploymentOptions', 'buildId', 'useVersioning',
@@ -218,6 +220,7 @@ export function translateWorkerOptions(options: WorkerOptions): TranslatedOption
   if (options.shutdownForceTime !== undefined) entity.shutdownForceTime = options.shutdownForceTime as Duration;
   if (options.sinks !== undefined) entity.sinks = options.sinks;
   if (typeof options.showStackTraceSources === 'boolean') entity.showStackTraceSources = options.showStackTraceSources;
+  if (options.workflowFailureErrorTypes !== undefined) entity.workflowFailureErrorTypes = options.workflowFailureErrorTypes;
   // Passed as given: the entity's schema checks them, with the official worker's rules.
   if (options.workerDeploymentOptions !== undefined) entity.workerDeploymentOptions = options.workerDeploymentOptions;
   if (options.buildId !== undefined) entity.buildId = options.buildId;

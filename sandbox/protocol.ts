@@ -45,8 +45,10 @@ export interface RunCreateOptions {
   readonly taskQueue: string;
   /** Activity types registered for local activities; scheduling any other one fails fast. */
   readonly registeredActivityNames?: readonly string[];
-  /** Error type names that fail the workflow instead of the workflow task. */
+  /** Error type names that fail the workflow instead of the workflow task, for every workflow type. */
   readonly failureExceptionTypeNames?: readonly string[];
+  /** The official `workflowFailureErrorTypes` (by workflow type, `'*'` for all); adds to `failureExceptionTypeNames`. */
+  readonly workflowFailureErrorTypes?: Readonly<Record<string, readonly string[]>>;
   /** Include the source files' contents in `__enhanced_stack_trace` answers. */
   readonly showStackTraceSources?: boolean;
 }

@@ -28,10 +28,14 @@ function officialOptionsShape() {
     maxActivitiesPerSecond: z.number().positive().optional().describe('Activity tasks this worker takes per second at most.'),
     maxTaskQueueActivitiesPerSecond: z.number().positive().optional().describe('Activity tasks per second for the whole task queue (server-enforced).'),
     tuner: workerTunerSchema.optional().describe('Fixed-size slot suppliers (exclusive with limits.maxConcurrent…Executions).'),
+    workflowFailureErrorTypes: z
+      .record(z.string().min(1).max(1000), z.array(z.string().min(1).max(1000)).max(100))
+      .optional()
+      .describe("By workflow type ('*': all), error class names that fail the workflow execution instead of the task; NondeterminismError covers nondeterminism."),
   };
 }
 
-const SAME_NAME = ['shutdownGraceTime', 'shutdownForceTime', 'buildId', 'useVersioning', 'workerDeploymentOptions', 'enableNonLocalActivities', 'maxActivitiesPerSecond', 'maxTaskQueueActivitiesPerSecond', 'tuner'] as const;
+const SAME_NAME = ['shutdownGraceTime', 'shutdownForceTime', 'buildId', 'useVersioning', 'workerDeploymentOptions', 'enableNonLocalActivities', 'maxActivitiesPerSecond', 'maxTaskQueueActivitiesPerSecond', 'tuner', 'workflowFailureErrorTypes'] as const;
 const IN_MS = { stickyQueueScheduleToStartTimeout: 'stickyQueueScheduleToStartTimeoutMs', maxHeartbeatThrottleInterval: 'maxHeartbeatThrottleIntervalMs', defaultHeartbeatThrottleInterval: 'defaultHeartbeatThrottleIntervalMs' } as const;
 
 /** The entity input of a validated spec's official options (the entity checks them together). */

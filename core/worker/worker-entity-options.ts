@@ -68,6 +68,13 @@ export interface WorkerEntityOptions extends ShutdownOptions, VersioningOptions 
   /** Include the source files' contents in `__enhanced_stack_trace` answers. @default false */
   showStackTraceSources: boolean;
   /**
+   * The official `workflowFailureErrorTypes`: by workflow type (`'*'` for all), error class names
+   * that fail the workflow execution instead of the workflow task when workflow code throws them.
+   * `NondeterminismError` (or `DeterminismViolationError`, or `Error`) also fails the execution on
+   * nondeterminism.
+   */
+  workflowFailureErrorTypes?: Record<string, string[]>;
+  /**
    * Nexus service handlers (`nexus.serviceHandler(...)` from `nexus-rpc`, with
    * `@temporalio/nexus` helpers) served on this task queue; no Nexus polling without them. Code only.
    */
@@ -141,6 +148,7 @@ export const workerEntityInputSchema = z
     maxCachedWorkflows: z.number().int().min(0).optional(),
     stickyQueueScheduleToStartTimeoutMs: positiveInt.optional(),
     showStackTraceSources: z.boolean().optional(),
+    workflowFailureErrorTypes: z.record(z.string().min(1), z.array(z.string().min(1, 'must name an error class'))).optional(),
     sinks: z
       .record(z.string(), z.record(z.string(), z.custom<InjectedSinks[string][string]>(isSinkFunction, 'must be { fn, callDuringReplay? }')))
       .refine((sinks) => !Object.keys(sinks).some((name) => name.startsWith('__temporal_')), "sink names must not use the reserved prefix '__temporal_' (as in the official worker)")

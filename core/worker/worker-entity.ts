@@ -268,7 +268,7 @@ export class WorkerEntity {
         sandbox,
         bundleId: bundle.id,
         codec: WorkflowPayloadCodec.of(this.converter.payloadCodecs),
-        runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities), showStackTraceSources: options.showStackTraceSources },
+        runCreate: { namespace: deps.connection.namespace, taskQueue: options.taskQueue, registeredActivityNames: Object.keys(options.activities), showStackTraceSources: options.showStackTraceSources, ...(options.workflowFailureErrorTypes && { workflowFailureErrorTypes: options.workflowFailureErrorTypes }) },
         sinks: new SinkDispatcher(options.sinks, this.logger, this.metricMeter),
         logger: this.logger,
         // Activities our workflows schedule on this queue come back with the task answer when a slot is free.

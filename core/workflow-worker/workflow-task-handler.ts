@@ -162,6 +162,7 @@ export class WorkflowTaskHandler {
           workflowType: task.workflowType?.name ?? '',
           serverSupportsSdkMetadata: this.deps.serverSupportsSdkMetadata,
           deploymentVersion: this.deps.versioning?.currentVersion(),
+          failWorkflowOnNondeterminism: failsOnNondeterminism(this.deps.runCreate.workflowFailureErrorTypes, task.workflowType?.name ?? ''),
         }),
         tail: Promise.resolve(),
         busy: 0,
@@ -259,6 +260,9 @@ export class WorkflowTaskHandler {
       await this.evictRun(run, !(finished && outcome.kind !== 'fail'));
     }
     if (failure) logWorkflowTaskFailure(deps.logger, failure, task, error);
+    if (outcome.kind === 'complete' && outcome.nondeterminism) {
+      deps.logger.warn('Failing workflow due to nondeterminism error (workflowFailureErrorTypes)', { workflowType, workflowId: task.workflowExecution?.workflowId, runId: state.runId, message: outcome.nondeterminism });
+    }
     deps.onTaskDone?.({ workflowType, runId: state.runId, outcome: report, durationMs: performance.now() - started, cacheHit, sticky, replayMs, workflowEndToEndMs, workflowOutcome, scheduleToStartMs: scheduleToStartMs(task), attachedQueries: outcome.kind === 'complete' ? Object.keys(outcome.queryResults).length : 0, error, failure });
   }
 
@@ -395,4 +399,10 @@ function failOutcome(err: unknown): Extract<WorkflowTaskOutcome, { kind: 'fail' 
     },
     evict: true,
   };
+}
+
+/** As the official worker tells sdk-core: these names for the type (or `'*'`) make nondeterminism fail the run. */
+function failsOnNondeterminism(byType: Readonly<Record<string, readonly string[]>> | undefined, workflowType: string): boolean {
+  const names = [...(byType?.['*'] ?? []), ...(byType?.[workflowType] ?? [])];
+  return names.some((n) => n === 'NondeterminismError' || n === 'DeterminismViolationError' || n === 'Error');
 }

@@ -10,7 +10,7 @@ import { isTerminal } from './command-dispatch.js';
 import { NondeterminismError } from './errors.js';
 import { CoreFlag, InternalFlags } from './internal-flags.js';
 import { LEGACY_QUERY_ID, queryJob, toLegacyQueryResponse, toWorkflowQueryResult, type LegacyQueryResponse } from './queries.js';
-import { durationMs, toNumber, type ICommand, type IFailure, type IHistoryEvent, type Int64Like, type IWorkflowActivationCompletion, type IWorkflowCommand, type IWorkflowQuery, type IWorkflowQueryResult, type IWorkflowTaskCompletedMetadata } from './proto-types.js';
+import { CommandType, durationMs, toNumber, type ICommand, type IFailure, type IHistoryEvent, type Int64Like, type IWorkflowActivationCompletion, type IWorkflowCommand, type IWorkflowQuery, type IWorkflowQueryResult, type IWorkflowTaskCompletedMetadata } from './proto-types.js';
 import type { IProtocolMessage } from './update-messages.js';
 import type { LocalActivityRequests } from './machines/local-activity-book.js';
 import type { LocalActivityResolution } from './machines/local-activity-machine.js';
@@ -35,6 +35,12 @@ export interface WorkflowRunStateOptions {
   sdkVersion?: string;
   /** This worker's version, shown as `currentDeploymentVersion` on tasks it runs new. */
   deploymentVersion?: { deploymentName: string; buildId: string };
+  /**
+   * Nondeterminism fails the workflow execution (a FailWorkflowExecution command) instead of the
+   * workflow task: the official `workflowFailureErrorTypes` naming `NondeterminismError`,
+   * `DeterminismViolationError` or `Error` for this workflow type.
+   */
+  failWorkflowOnNondeterminism?: boolean;
 }
 
 /** One workflow task as polled (PollWorkflowTaskQueueResponse), with every history page already fetched. */
@@ -62,6 +68,8 @@ export type WorkflowTaskOutcome =
       queryResults: Record<string, IWorkflowQueryResult>;
       sdkMetadata: IWorkflowTaskCompletedMetadata;
       forceCreateNewWorkflowTask: boolean;
+      /** Set when the only command fails the workflow for nondeterminism: the message, for the log. */
+      nondeterminism?: string;
     }
   | { kind: 'fail'; cause: proto.temporal.api.enums.v1.WorkflowTaskFailedCause; failure: IFailure; evict: true }
   | { kind: 'legacyQuery'; response: LegacyQueryResponse }
@@ -78,7 +86,7 @@ export class WorkflowRunState {
   private pendingQueries: Array<{ id: string; query: IWorkflowQuery }> = [];
   private queryResults: Record<string, IWorkflowQueryResult> = {};
   private legacyQueryPending = false;
-  private failure: Extract<WorkflowTaskOutcome, { kind: 'fail' }> | undefined;
+  private failure: Extract<WorkflowTaskOutcome, { kind: 'fail' | 'complete' }> | undefined;
   private taskInProgress = false;
   private evicted = false;
 
@@ -316,8 +324,23 @@ export class WorkflowRunState {
 
   private fail(cause: proto.temporal.api.enums.v1.WorkflowTaskFailedCause, failure: IFailure): void {
     // After a failure the run's state is unreliable: it must be evicted, and pending queries die with it.
-    this.failure = { kind: 'fail', cause, failure, evict: true };
     this.pendingQueries = [];
+    if (cause === FailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR && this.options.failWorkflowOnNondeterminism) {
+      // As sdk-core: the task completes with one command failing the run, the failure carrying
+      // only the message (no type, retryable as any workflow failure); the run then ends.
+      const message = failure.message ?? 'Nondeterminism error';
+      this.failure = {
+        kind: 'complete',
+        commands: [{ commandType: CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, failWorkflowExecutionCommandAttributes: { failure: { message, applicationFailureInfo: {} } } }],
+        messages: [],
+        queryResults: {},
+        sdkMetadata: this.flags.takeMetadataForCompletion(),
+        forceCreateNewWorkflowTask: false,
+        nondeterminism: message,
+      };
+      return;
+    }
+    this.failure = { kind: 'fail', cause, failure, evict: true };
   }
 
   private assertUsable(): void {

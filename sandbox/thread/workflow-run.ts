@@ -138,7 +138,7 @@ export class WorkflowRun implements ContextTenant {
         randomnessSeed: seed.toBytes(),
         now: time.tsToMs(activation.timestamp),
         showStackTraceSources: options.showStackTraceSources ?? false,
-        failureExceptionTypeNames: options.failureExceptionTypeNames ? [...options.failureExceptionTypeNames] : undefined,
+        failureExceptionTypeNames: failureTypeNames(options, this.info.workflowType),
         // Read by the enhanced stack trace query for `sources` (with showStackTraceSources).
         sourceMap: this.realm.source.sourceMap?.forQueries(),
         getTimeOfDay: nowNanos,
@@ -298,4 +298,11 @@ export class WorkflowRun implements ContextTenant {
       this.#context.__tempo_call = undefined; // do not keep the activation alive until the next call
     }
   }
+}
+
+/** The error class names that fail a run of `workflowType` (the official worker's resolution: `'*'` plus its own). */
+function failureTypeNames(options: RunCreateOptions, workflowType: string): string[] | undefined {
+  const byType = options.workflowFailureErrorTypes;
+  const names = new Set([...(options.failureExceptionTypeNames ?? []), ...(byType?.['*'] ?? []), ...(byType?.[workflowType] ?? [])]);
+  return names.size ? [...names] : undefined;
 }
