@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Client, Connection as ClientConnection } from '@temporalio/client';
 import { TemporalDevServer } from '../core/dev-server/temporal-dev-server.js';
@@ -15,11 +16,16 @@ export async function benchClient(address: string): Promise<{ client: Client; cl
   return { client: new Client({ connection, namespace: 'default' }), close: () => connection.close() };
 }
 
-/** Prints a table of rows and a JSON line for machines. */
+/**
+ * Prints a table of rows and a JSON line for machines; with `BENCH_RESULTS` set (by
+ * `npm run bench`, bench/summary.mts) also appends that line to the file it names.
+ */
 export function report(title: string, rows: Record<string, string | number>[]): void {
   console.log(`\n## ${title}`);
   console.table(rows);
-  console.log(JSON.stringify({ title, rows }));
+  const line = JSON.stringify({ title, rows });
+  console.log(line);
+  if (process.env.BENCH_RESULTS) appendFileSync(process.env.BENCH_RESULTS, `${line}\n`);
 }
 
 export function median(xs: number[]): number {
