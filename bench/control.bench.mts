@@ -8,7 +8,8 @@
  *      starts the official worker (also from dist/, `npm run bench:control` builds first), both bundling the workflows
  *      (the official worker with webpack) and running the first workflow task of a waiting workflow.
  *
- *   npm run bench:control      (BENCH_ROUNDS=5 BENCH_INFLIGHT=50 to change the load)
+ *   npm run bench:control      (BENCH_ROUNDS=5 BENCH_INFLIGHT=50 to change the load;
+ *                               BENCH_PARTS=start to run only some of add,drain,start)
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -30,6 +31,7 @@ import { benchClient, median, report } from './support.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const IN_FLIGHT = Number(process.env.BENCH_INFLIGHT ?? 50);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'add,drain,start').split(','));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -184,25 +186,25 @@ const sides = ['official', 'ours'] as const;
 const add: Record<string, number[]> = { ours: [], official: [] };
 const drains: Record<string, Array<{ drainMs: number; floorMs: number }>> = { ours: [], official: [] };
 const starts: Record<string, number[]> = { ours: [], official: [] };
-await addToFirstTask('ours'); // warm-up
+if (PARTS.has('add')) await addToFirstTask('ours'); // warm-up
 for (let r = 0; r < ROUNDS; r++) {
-  for (const s of sides) add[s]!.push(await addToFirstTask(s));
-  for (const s of sides) drains[s]!.push(await drainRatio(s));
-  for (const s of sides) starts[s]!.push(await processStart(s));
+  if (PARTS.has('add')) for (const s of sides) add[s]!.push(await addToFirstTask(s));
+  if (PARTS.has('drain')) for (const s of sides) drains[s]!.push(await drainRatio(s));
+  if (PARTS.has('start')) for (const s of sides) starts[s]!.push(await processStart(s));
 }
 
 const fmt = (xs: number[]) => xs.map((x) => Math.round(x)).join(' ');
 const m = (xs: number[]) => median(xs);
-report(`add → first task in hand, ms (median of ${ROUNDS})`, [
+if (PARTS.has('add')) report(`add → first task in hand, ms (median of ${ROUNDS})`, [
   ...sides.map((s) => ({ side: s, 'ms (median)': Math.round(m(add[s]!)), rounds: fmt(add[s]!) })),
   { side: 'ratio ours/official', 'ms (median)': +(m(add.ours!) / m(add.official!)).toFixed(2), rounds: '' },
 ]);
 const over = (s: string) => drains[s]!.map((d) => d.drainMs / d.floorMs);
-report(`drain → DRAINED with ${IN_FLIGHT} activities in flight (300–1000 ms each), against the longest remaining task`, [
+if (PARTS.has('drain')) report(`drain → DRAINED with ${IN_FLIGHT} activities in flight (300–1000 ms each), against the longest remaining task`, [
   ...sides.map((s) => ({ side: s, 'drain ms (median)': Math.round(m(drains[s]!.map((d) => d.drainMs))), 'floor ms (median)': Math.round(m(drains[s]!.map((d) => d.floorMs))), 'drain/floor (median)': +m(over(s)).toFixed(2), rounds: drains[s]!.map((d) => `${Math.round(d.drainMs)}/${Math.round(d.floorMs)}`).join(' ') })),
   { side: 'ratio ours/official (drain/floor)', 'drain ms (median)': '', 'floor ms (median)': '', 'drain/floor (median)': +(m(over('ours')) / m(over('official'))).toFixed(2), rounds: '' },
 ]);
-report(`process start → first activity of a waiting workflow in hand, workflows bundled in-process, ms (median of ${ROUNDS}; both run from the tsc build with plain node)`, [
+if (PARTS.has('start')) report(`process start → first activity of a waiting workflow in hand, workflows bundled in-process, ms (median of ${ROUNDS}; both run from the tsc build with plain node)`, [
   ...sides.map((s) => ({ side: s, 'ms (median)': Math.round(m(starts[s]!)), rounds: fmt(starts[s]!) })),
   { side: 'ratio ours/official', 'ms (median)': +(m(starts.ours!) / m(starts.official!)).toFixed(2), rounds: '' },
 ]);

@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Runtime } from '../core/runtime/runtime.js';
+import { WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
 import { drainOnSignals } from '../core/runtime/signals.js';
 import { ConsoleLogger } from '../core/logger.js';
 import { connectionFromEnvConfig } from '../core/connection/env-config.js';
@@ -72,6 +73,9 @@ async function main(): Promise<number | undefined> {
   const fromProfile = connectionFromEnvConfig({ profile });
   const address = values.address ?? config.temporal?.address ?? fromProfile.address;
   if (!address) console.log('No Temporal address (--address, config, TEMPORAL_ADDRESS or a CLI profile): starting a local Temporal dev server…');
+  // Workers with workflows are coming: the sandbox threads start now and load their code while
+  // the runtime connects, and each bundle is prepared there as soon as it is registered.
+  const sandbox = config.workers?.some((w) => w.workflowsPath !== undefined) ? await WorkflowSandbox.create(config.sandbox) : undefined;
   const runtime = await Runtime.create(
     {
       ...(address ? { address } : { devServer: true }),
@@ -87,14 +91,18 @@ async function main(): Promise<number | undefined> {
       plugins: config.plugins ?? [],
       baseDir,
     },
-    { logger },
-  );
+    { logger, sandbox },
+  ).catch(async (err: unknown) => {
+    await sandbox?.close();
+    throw err;
+  });
   let api: ServedControlApi | undefined;
   // Handlers go in before workers start, so a signal during start-up still drains.
   drainOnSignals(
     async () => {
       await api?.close(2_000);
       await runtime.shutdown();
+      await sandbox?.close();
     },
     { logger },
   );
@@ -110,6 +118,7 @@ async function main(): Promise<number | undefined> {
       });
     } catch (err) {
       await runtime.shutdown({ graceMs: 0 });
+      await sandbox?.close();
       throw err;
     }
   }

@@ -79,7 +79,17 @@ export interface EvictAllTask {
   readonly kind: 'evictAll';
 }
 
-export type ThreadTask = ActivateTask | EvictTask | EvictAllTask;
+/**
+ * Compiles a bundle and readies the context its first run will use (the shared context, under
+ * `shared-context` isolation), so that activation does not pay for it. Answers `ok: false`
+ * without throwing when the bundle cannot be evaluated: the first activation reports why.
+ */
+export interface PrewarmTask {
+  readonly kind: 'prewarm';
+  readonly bundle: BundleCode;
+}
+
+export type ThreadTask = ActivateTask | EvictTask | EvictAllTask | PrewarmTask;
 
 /** A workflow log line, forwarded from `log.*` (the `__temporal_logger` sink) or `console.*`. */
 export interface WorkflowLogRecord {

@@ -75,7 +75,9 @@ export class ThreadSlot {
    * the crash has been reported through `onCrash`.
    */
   async run(task: ThreadTask): Promise<ThreadResult> {
-    this.inFlight++;
+    // A prewarm is not load: runs keep going to the lowest index on a tie, warm or not yet.
+    const counted = task.kind !== 'prewarm';
+    if (counted) this.inFlight++;
     const threadId = this.threadId;
     try {
       return await this.#pool.run(task);
@@ -86,7 +88,7 @@ export class ThreadSlot {
       this.#crashed(err);
       throw err;
     } finally {
-      this.inFlight--;
+      if (counted) this.inFlight--;
     }
   }
 

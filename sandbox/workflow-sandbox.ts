@@ -9,7 +9,7 @@ import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';
 import { reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowRunNotFoundError, WorkflowThreadCrashedError } from './errors.js';
 import { compileSandboxOptions, type CompiledSandboxOptions, type SandboxOptions } from './options.js';
 import { revive } from './portable-values.js';
-import type { ActivateTask, RunCreateOptions, ThreadResult, WorkflowLogRecord } from './protocol.js';
+import type { ActivateTask, BundleCode, RunCreateOptions, ThreadResult, WorkflowLogRecord } from './protocol.js';
 import type { SinkCallHandler } from './sinks.js';
 import { threadEntryFile } from './thread-entry-build.js';
 import { ThreadSlot } from './thread-slot.js';
@@ -39,6 +39,8 @@ type State = 'running' | 'closing' | 'closed';
 
 const MAX_LOST_REASONS = 10_000;
 
+const bundleCode = (bundle: WorkflowBundle): BundleCode => ({ id: bundle.id, code: bundle.code, filename: bundle.filename, sourceMap: bundle.sourceMap });
+
 /**
  * Runs workflow activations in isolated, deterministic `vm` contexts on a pool of threads.
  *
@@ -61,6 +63,8 @@ export class WorkflowSandbox {
   readonly #slots: ThreadSlot[];
   readonly #bundles = new Map<string, WorkflowBundle>();
   readonly #bundlesByFilename = new Map<string, WorkflowBundle>();
+  /** Whether every thread prepared the bundle, by bundle id (see {@link prepared}). */
+  readonly #prepared = new Map<string, Promise<boolean>>();
   readonly #pins = new Map<string, Pin>();
   /** Runs dropped as collateral of another run's failure → why; named in their next error. */
   readonly #lost = new Map<string, string>();
@@ -92,11 +96,28 @@ export class WorkflowSandbox {
     return new WorkflowSandbox(compiled, await threadEntryFile(compiled.threadEntryDir));
   }
 
-  /** Makes a bundle available to {@link activate}; its code is sent to a thread on first use there. */
+  /**
+   * Makes a bundle available to {@link activate}, and sends its code to every thread at once to be
+   * compiled and evaluated there (the context its runs share), as the official worker builds its
+   * isolate in `Worker.create`: the first activation then finds it ready instead of paying for it.
+   * That preparation runs in the background; one that fails is only a missed head start, and the
+   * first activation reports the error.
+   */
   registerBundle(bundle: WorkflowBundle): void {
     this.#assertRunning('registerBundle');
+    const known = this.#bundles.has(bundle.id);
     this.#bundles.set(bundle.id, bundle);
     this.#bundlesByFilename.set(bundle.filename, bundle);
+    if (!known) this.#prepared.set(bundle.id, Promise.all(this.#slots.map((slot) => this.#prewarm(slot, bundle))).then((oks) => oks.every(Boolean)));
+  }
+
+  /**
+   * Settles when every thread has prepared a registered bundle ({@link registerBundle}): true when
+   * all of them could, false when one could not (its first activation there reports why) or the
+   * bundle is unknown. Never rejects; nothing needs to wait for it.
+   */
+  prepared(bundleId: string): Promise<boolean> {
+    return this.#prepared.get(bundleId) ?? Promise.resolve(false);
   }
 
   /**
@@ -175,9 +196,25 @@ export class WorkflowSandbox {
     if (failed) throw failed.reason;
   }
 
+  #prewarm(slot: ThreadSlot, bundle: WorkflowBundle): Promise<boolean> {
+    const generation = slot.generation;
+    // Tasks run in order on a thread, so an activation sent meanwhile finds the code there.
+    slot.loadedBundles.add(bundle.id);
+    const done = slot.run({ kind: 'prewarm', bundle: bundleCode(bundle) }).then(
+      (result) => {
+        if (!result.ok && slot.generation === generation) slot.loadedBundles.delete(bundle.id);
+        return result.ok;
+      },
+      () => false, // the thread died: the slot has been replaced and reported it
+    );
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
+    return done;
+  }
+
   async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean, sinks: SinkCallHandler | undefined): Promise<Uint8Array> {
     const { slot } = pin;
-    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: { id: bundle.id, code: bundle.code, filename: bundle.filename, sourceMap: bundle.sourceMap } });
+    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: bundleCode(bundle) });
     let result: ThreadResult;
     const watch = this.#probe.watch(slot, task.tag);
     try {

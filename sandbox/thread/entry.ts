@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { workerData } from 'node:worker_threads';
 import proto from '@temporalio/proto';
 import { SandboxErrorCode, type SerializedSandboxError } from '../errors.js';
-import type { ActivateTask, SinkCallRecord, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
+import type { ActivateTask, BundleCode, PrewarmTask, SinkCallRecord, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
 import { BundleSourceMap } from './bundle-source-map.js';
 import { mapErrorStacks } from './call-sites.js';
 import { trackPromiseStacks } from './promise-stacks.js';
@@ -141,18 +141,38 @@ function deadlockResult(who: { workflowType?: string | null; workflowId?: string
   );
 }
 
-async function activate(task: ActivateTask): Promise<ThreadResult> {
-  if (task.bundle !== undefined && !scripts.has(task.bundleId)) {
-    const { code, filename } = task.bundle;
-    const sourceMap = task.bundle.sourceMap === undefined ? undefined : new BundleSourceMap(task.bundle.sourceMap);
-    scripts.set(task.bundleId, { script: new vm.Script(code, { filename }), source: { filename, sourceMap } });
-    if (sourceMap !== undefined) sourceMaps.set(filename, sourceMap);
-    // Bounded like the scripts; an evicted map only leaves later stacks in bundle positions.
-    if (sourceMaps.size > MAX_SOURCE_MAPS) sourceMaps.delete(sourceMaps.keys().next().value as string);
-    // Scripts are only needed to create contexts, so dropping the oldest is always safe: the
-    // host resends a bundle's code when a thread answers `needsBundle`.
-    if (scripts.size > MAX_SCRIPTS) scripts.delete(scripts.keys().next().value as string);
+/** Compiles a bundle the thread does not hold yet. */
+function loadScript(bundle: BundleCode): void {
+  if (scripts.has(bundle.id)) return;
+  const { code, filename } = bundle;
+  const sourceMap = bundle.sourceMap === undefined ? undefined : new BundleSourceMap(bundle.sourceMap);
+  scripts.set(bundle.id, { script: new vm.Script(code, { filename }), source: { filename, sourceMap } });
+  if (sourceMap !== undefined) sourceMaps.set(filename, sourceMap);
+  // Bounded like the scripts; an evicted map only leaves later stacks in bundle positions.
+  if (sourceMaps.size > MAX_SOURCE_MAPS) sourceMaps.delete(sourceMaps.keys().next().value as string);
+  // Scripts are only needed to create contexts, so dropping the oldest is always safe: the
+  // host resends a bundle's code when a thread answers `needsBundle`.
+  if (scripts.size > MAX_SCRIPTS) scripts.delete(scripts.keys().next().value as string);
+}
+
+/**
+ * Does ahead of time what a bundle's first activation here would: compile it and, under
+ * `shared-context` isolation, evaluate it into the context its runs share. A bundle that fails to
+ * evaluate leaves no context behind, so the first activation meets (and reports) the same error.
+ */
+function prewarm(task: PrewarmTask): ThreadResult {
+  try {
+    loadScript(task.bundle);
+    if (config.isolation === 'shared-context') contextFor(task.bundle.id);
+    return { ok: true, completion: new Uint8Array(0), closed: false, logs: [] };
+  } catch (err) {
+    // contextFor keeps a context only once it is built: nothing half-made stays behind.
+    return failure(SandboxErrorCode.bundleFailed, `Bundle '${task.bundle.id}' could not be evaluated: ${String(err)}`, false);
   }
+}
+
+async function activate(task: ActivateTask): Promise<ThreadResult> {
+  if (task.bundle !== undefined) loadScript(task.bundle);
   let activation;
   try {
     activation = WorkflowActivation.decode(task.activation);
@@ -211,6 +231,7 @@ export default async function handle(task: ThreadTask): Promise<ThreadResult> {
       }
       return { ok: true, completion: new Uint8Array(0), closed: true, logs: [], lostRuns };
     }
+    if (task.kind === 'prewarm') return prewarm(task);
     return await activate(task);
   } finally {
     status[0] = 0;
