@@ -14,6 +14,8 @@ export interface ThreadSlotOptions {
   readonly deadlockTimeoutMs: number;
   readonly isolation: SandboxIsolation;
   readonly forwardLogs: boolean;
+  /** Start the thread now rather than with the first task. */
+  readonly startNow: boolean;
   /** Called when the thread died (out of memory, crash); the pool has already replaced it. */
   readonly onCrash: (slot: ThreadSlot, cause: unknown) => void;
 }
@@ -46,7 +48,7 @@ export class ThreadSlot {
     this.#pool = new Piscina<ThreadTask, ThreadResult>({
       filename: options.filename,
       name: 'default',
-      minThreads: 1,
+      minThreads: options.startNow ? 1 : 0,
       maxThreads: 1,
       idleTimeout: Infinity, // the thread holds run state: it must never be retired for idleness
       atomics: 'disabled', // 'sync' can hang a thread that keeps timers or ports (FACTS.md)

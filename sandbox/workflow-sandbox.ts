@@ -84,6 +84,8 @@ export class WorkflowSandbox {
         deadlockTimeoutMs: options.deadlockTimeoutMs,
         isolation: options.isolation,
         forwardLogs: options.onWorkflowLog !== undefined,
+        // Thread 0 starts loading now; the others when first needed (a prewarm or a run).
+        startNow: index === 0,
         onCrash: (slot) => this.#unpinAll(slot),
       }),
     );
@@ -97,9 +99,10 @@ export class WorkflowSandbox {
   }
 
   /**
-   * Makes a bundle available to {@link activate}, and sends its code to every thread at once to be
-   * compiled and evaluated there (the context its runs share), as the official worker builds its
-   * isolate in `Worker.create`: the first activation then finds it ready instead of paying for it.
+   * Makes a bundle available to {@link activate}, and sends its code to the threads (the first at
+   * once, then the others) to be compiled and evaluated there (the context its runs share), as the
+   * official worker builds its isolate in `Worker.create`: the first activation then finds it
+   * ready instead of paying for it.
    * That preparation runs in the background; one that fails is only a missed head start, and the
    * first activation reports the error.
    */
@@ -108,7 +111,12 @@ export class WorkflowSandbox {
     const known = this.#bundles.has(bundle.id);
     this.#bundles.set(bundle.id, bundle);
     this.#bundlesByFilename.set(bundle.filename, bundle);
-    if (!known) this.#prepared.set(bundle.id, Promise.all(this.#slots.map((slot) => this.#prewarm(slot, bundle))).then((oks) => oks.every(Boolean)));
+    if (known) return;
+    // The first thread at once, the others after it: on a busy start-up they would compete for
+    // the cores with it (and with the worker's own start), and the first run goes to thread 0.
+    const [first, ...rest] = this.#slots;
+    const all = this.#prewarm(first!, bundle).then(async (ok) => (await Promise.all(rest.map((slot) => this.#prewarm(slot, bundle)))).every(Boolean) && ok);
+    this.#prepared.set(bundle.id, all);
   }
 
   /**

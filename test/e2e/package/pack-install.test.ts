@@ -1,7 +1,8 @@
 /**
  * The package as a user gets it: `npm pack`, installed into a fresh project that cannot see our
  * sources, runs a workflow through `import { Worker } from 'tempo-worker-runtime'`, and its
- * `tempo-worker` bin answers `--help`.
+ * `tempo-worker` bin (one file bundled by scripts/bundle-cli.mjs) answers `--help` and runs a
+ * worker with workflows and a plugin's activities from a config file.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -35,6 +36,11 @@ const { greet } = proxyActivities({ startToCloseTimeout: '10s' });
 export async function packaged(name) { return await greet(name); }
 `;
 
+const pluginModule = `
+import { defineActivityPlugin } from 'tempo-worker-runtime';
+export default defineActivityPlugin({ name: 'greeter', activities: { greet: async (name) => 'Hi, ' + name + '!' } });
+`;
+
 describe('the packed package, installed elsewhere', () => {
   let dir = '';
   beforeAll(async () => {
@@ -44,6 +50,7 @@ describe('the packed package, installed elsewhere', () => {
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     await writeFile(path.join(dir, 'worker.mjs'), workerScript);
     await writeFile(path.join(dir, 'workflows.mjs'), workflows);
+    await writeFile(path.join(dir, 'greeter-plugin.mjs'), pluginModule);
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: dir, maxBuffer: 16 << 20 });
   }, 300_000);
   afterAll(async () => {
@@ -55,22 +62,44 @@ describe('the packed package, installed elsewhere', () => {
     expect(stdout).toMatch(/tempo-worker start/);
   });
 
-  it('runs a workflow through import { Worker } from the package, and stops on SIGTERM', async () => {
-    const taskQueue = uniqueTaskQueue('packaged');
-    const child = spawn(process.execPath, ['worker.mjs', temporalAddress(), taskQueue], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Runs `args` with node in the consumer's directory, runs the `packaged` workflow on it, then SIGTERMs it. */
+  async function resultAndExit(args: string[], taskQueue: string, name: string): Promise<{ result: string; code: number | null; output: string }> {
+    const child = spawn(process.execPath, args, {
+      cwd: dir,
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_WORKER_LOG_LEVEL: 'WARN', XDG_RUNTIME_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const { client, close } = await officialClient();
     try {
-      const result = await client.workflow.execute('packaged', { taskQueue, workflowId: taskQueue, args: ['Package'] });
-      expect(result).toBe('Hello, Package!');
+      const result = await client.workflow.execute('packaged', { taskQueue, workflowId: taskQueue, args: [name] });
+      return { result, code: await (child.kill('SIGTERM'), exited), output };
     } finally {
       await close();
-      child.kill('SIGTERM');
+      child.kill('SIGKILL');
     }
-    expect(await exited, output).toBe(0);
+  }
+
+  it('tempo-worker start runs the workflows and plugin activities of its config, and exits 0 on SIGTERM', async () => {
+    const taskQueue = uniqueTaskQueue('packaged-cli');
+    await writeFile(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ api: { port: 0 }, plugins: [{ module: './greeter-plugin.mjs' }], workers: [{ taskQueue, activityPlugins: ['greeter'], workflowsPath: './workflows.mjs' }] }),
+    );
+    const bin = path.join(dir, 'node_modules', 'tempo-worker-runtime', 'dist', 'cli', 'main.js');
+    const { result, code, output } = await resultAndExit([bin, 'start', '--config', 'config.json'], taskQueue, 'CLI');
+    expect(result).toBe('Hi, CLI!');
+    expect(code, output).toBe(0);
+  });
+
+  it('runs a workflow through import { Worker } from the package, and stops on SIGTERM', async () => {
+    const taskQueue = uniqueTaskQueue('packaged');
+    const { result, code, output } = await resultAndExit(['worker.mjs', temporalAddress(), taskQueue], taskQueue, 'Package');
+    expect(result).toBe('Hello, Package!');
+    expect(code, output).toBe(0);
     expect(output).toContain('worker stopped');
   });
 });
