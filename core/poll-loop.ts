@@ -27,7 +27,12 @@ export const ABORT_GRACE_MS = 3_000;
  */
 export const POLL_SETTLE_MS = 500;
 
-/** A loop that got a task this recently before its stop is busy (see {@link PollLoop.stopPolling}). */
+/**
+ * A loop that got two tasks or more within this long before its stop is busy: its polls are
+ * draining a backlog, and the server may be handing the next task out (see
+ * {@link PollLoop.stopPolling}). One task alone (a workflow's own next task, just run) is no
+ * backlog: after it, a task could arrive only as on an idle loop.
+ */
 const BUSY_WINDOW_MS = 2_000;
 
 /** The longest a quietStop loop waits for its polls to go quiet before ShutdownWorker. */
@@ -77,6 +82,8 @@ export class PollLoop<T> {
   private polling = 0;
   /** `performance.now()` when a poll last brought a task. */
   private lastTaskAt = -Infinity;
+  /** The same for the task before that one. */
+  private previousTaskAt = -Infinity;
 
   constructor(private readonly opts: PollLoopOptions<T>) {}
 
@@ -133,10 +140,10 @@ export class PollLoop<T> {
     // With quietStop, only a loop whose polls are bringing tasks (a backlog) waits, until they
     // have brought none for `naturalEndMs`: ending a poll mid-dispatch is what loses a task, and
     // on a loaded server a dispatch can take longer than that, so a loop busy just before the
-    // stop counts its quiet from the stop. An idle loop's polls the server ends empty, at once.
-    const busy = start - this.lastTaskAt < BUSY_WINDOW_MS;
+    // stop counts its quiet from the stop. Any other loop's polls the server ends empty, at once.
+    const busy = start - this.previousTaskAt < BUSY_WINDOW_MS;
     const waitEnd = () =>
-      naturalEndMs <= 0 ? start : this.opts.quietStop ? Math.min(start + QUIET_STOP_CAP_MS, (busy ? Math.max(this.lastTaskAt, start) : this.lastTaskAt) + naturalEndMs) : start + naturalEndMs;
+      naturalEndMs <= 0 ? start : this.opts.quietStop ? (busy ? Math.min(start + QUIET_STOP_CAP_MS, Math.max(this.lastTaskAt, start) + naturalEndMs) : start) : start + naturalEndMs;
     while (!ended && waitEnd() > performance.now()) await within(waitEnd() - performance.now());
     if (!ended && cancelOpenPolls) {
       await Promise.race([all, cancelOpenPolls().then(noop, noop)]);
@@ -201,7 +208,7 @@ export class PollLoop<T> {
       }
       this.polling--;
       this.opts.onPollEnd?.(task !== undefined);
-      if (task !== undefined) this.lastTaskAt = performance.now();
+      if (task !== undefined) [this.previousTaskAt, this.lastTaskAt] = [this.lastTaskAt, performance.now()];
       if (task === undefined) {
         slots.release();
         continue;

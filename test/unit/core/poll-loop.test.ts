@@ -99,13 +99,34 @@ describe('PollLoop.stopPolling', () => {
       expect(server.aborted()).toBe(0);
     });
 
+    it('a loop whose one recent task was no backlog (a run finishing just before the stop) asks at once', async () => {
+      const server = fakeServer();
+      const handled: string[] = [];
+      const loop = quiet(server, handled);
+      loop.start();
+      await new Promise((r) => setTimeout(r, 10));
+      server.give('the-run-s-last-task');
+      await new Promise((r) => setTimeout(r, 10));
+      const t0 = performance.now();
+      let askedAfter = -1;
+      await loop.stopPolling(5_000, async () => {
+        askedAfter = performance.now() - t0;
+        server.endAll();
+      });
+      expect(askedAfter).toBeGreaterThanOrEqual(0);
+      expect(askedAfter).toBeLessThan(1_000); // the busy loop's wait would be 5 s here
+      expect(handled).toEqual(['the-run-s-last-task']);
+      expect(server.aborted()).toBe(0);
+    });
+
     it('a loop whose polls are bringing tasks waits until they have brought none for the window, then asks', async () => {
       const server = fakeServer();
       const handled: string[] = [];
       const loop = quiet(server, handled);
       loop.start();
       await new Promise((r) => setTimeout(r, 10));
-      server.give('before-stop'); // the loop is busy
+      server.give('before-stop'); // two tasks in a row: the loop is draining a backlog
+      server.give('before-stop-2');
       await new Promise((r) => setTimeout(r, 10));
       let asked = false;
       const stopped = loop.stopPolling(150, async () => {
@@ -121,7 +142,7 @@ describe('PollLoop.stopPolling', () => {
       await stopped;
       await loop.settled();
       expect(asked).toBe(true);
-      expect(handled).toEqual(['before-stop', 'during-stop']);
+      expect(handled).toEqual(['before-stop', 'before-stop-2', 'during-stop']);
       expect(server.aborted()).toBe(0);
     });
   });
