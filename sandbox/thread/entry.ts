@@ -14,6 +14,7 @@ import { mapErrorStacks } from './call-sites.js';
 import { trackPromiseStacks } from './promise-stacks.js';
 import { ContextPoisoned, PrivateContext, SharedContext, type BundleSource, type RunContext } from './run-context.js';
 import { logOfSinkCall, toSinkCallRecord } from './sink-calls.js';
+import { warmCodecs } from './warm-codecs.js';
 import { DeadlineExceeded, defaultErrorToFailure, WorkflowRun, type Completion } from './workflow-run.js';
 
 const { WorkflowActivation } = proto.coresdk.workflow_activation;
@@ -164,6 +165,7 @@ function prewarm(task: PrewarmTask): ThreadResult {
   try {
     loadScript(task.bundle);
     if (config.isolation === 'shared-context') contextFor(task.bundle.id);
+    warmCodecs();
     return { ok: true, completion: new Uint8Array(0), closed: false, logs: [] };
   } catch (err) {
     // contextFor keeps a context only once it is built: nothing half-made stays behind.
