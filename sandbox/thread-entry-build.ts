@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digestInputs, sha256 } from './bundle-cache.js';
 import { privateCacheDir } from './cache-dir.js';
+import { protoJsonModuleFile, protoSubsetPlugin } from './thread-proto-subset.js';
 
 /** The entry's source next to this module: `.ts` when running from source, `.js` from `dist/`. */
 function entrySourcePath(): string {
@@ -26,7 +27,7 @@ function entrySourcePath(): string {
 let built: Promise<string> | undefined;
 
 /** Bumped whenever the build options below change, so an entry built the old way is not reused. */
-const BUILD_LAYOUT = 'packages-bundled-2';
+const BUILD_LAYOUT = 'packages-bundled-proto-subset-3';
 
 /** What the last build read, so a start with unchanged sources skips esbuild (tens of ms). */
 interface Manifest {
@@ -74,6 +75,7 @@ export function threadEntryFile(cacheDir?: string): Promise<string> {
       logLevel: 'silent',
       metafile: true,
       // The CommonJS modules of packages in it may still require built-ins.
+      plugins: [protoSubsetPlugin()],
       banner: { js: "import { createRequire as __tempoCreateRequire } from 'node:module'; const require = __tempoCreateRequire(import.meta.url);" },
     });
     const code = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
@@ -85,7 +87,8 @@ export function threadEntryFile(cacheDir?: string): Promise<string> {
       if (map !== undefined) await writeAtomically(path.join(dir, `${name}.mjs.map`), map);
       await writeAtomically(file, code.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${name}.mjs.map\n`));
     }
-    const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(p));
+    // The subset replaced the JSON module's code, so its bytes count only through this.
+    const inputs = [...Object.keys(result.metafile.inputs).map((p) => path.resolve(p)), protoJsonModuleFile()];
     const inputsDigest = digestInputs(inputs);
     if (inputsDigest) await writeAtomically(manifestFile, JSON.stringify({ source, inputs, inputsDigest, file } satisfies Manifest));
     return file;
