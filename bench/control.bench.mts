@@ -4,7 +4,7 @@
  *      plus its answer), against the official Worker.create() + run() on an open connection.
  *   2. drain → DRAINED with N activities in flight, against the longest time any of them still had
  *      to run (the floor); the official worker's shutdown with the same grace, same measure.
- *   3. process start → first task in hand: `node dist/cli/main.js start` against a script that
+ *   3. process start → first task in hand (wall, and the process's CPU until then): `node dist/cli/main.js start` against a script that
  *      starts the official worker (also from dist/, `npm run bench:control` builds first), both bundling the workflows
  *      (the official worker with webpack) and running the first workflow task of a waiting workflow.
  *
@@ -14,7 +14,7 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,7 +145,19 @@ async function drainRatio(side: 'ours' | 'official'): Promise<{ drainMs: number;
 }
 
 // 3. Process start → first task.
-function spawnToFirstTask(args: string[]): Promise<number> {
+/** CPU (user + system, all threads) a process has used so far, in ms; NaN where /proc is missing. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, counted after the parenthesised command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS_PER_S = 100; // USER_HZ, 100 on every Linux Node supports
+
+function spawnToFirstTask(args: string[]): Promise<{ ms: number; cpuMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_WORKER_LOG_LEVEL: 'ERROR' }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -154,20 +166,21 @@ function spawnToFirstTask(args: string[]): Promise<number> {
       out += d;
       if (out.includes('FIRST_TASK')) {
         const ms = performance.now() - t0;
+        const cpuMs = cpuMsOf(child.pid);
         child.kill('SIGTERM');
-        child.once('exit', () => resolve(ms));
+        child.once('exit', () => resolve({ ms, cpuMs }));
       }
     });
     child.once('exit', (code) => (out.includes('FIRST_TASK') ? undefined : reject(new Error(`exited ${code} before its first task`))));
   });
 }
 
-async function processStart(side: 'ours' | 'official'): Promise<number> {
+async function processStart(side: 'ours' | 'official'): Promise<{ ms: number; cpuMs: number }> {
   // Both processes host the workflows too, so the time includes bundling (webpack for the
   // official worker, esbuild for ours), the first workflow task, and the activity it schedules.
   const taskQueue = `bench-start-${side}-${randomUUID()}`;
   const handle = await client.workflow.start('callActivity', { taskQueue, workflowId: taskQueue, args: ['mark', [], { startToCloseTimeout: '60s' }] });
-  let ms: number;
+  let ms: { ms: number; cpuMs: number };
   if (side === 'ours') {
     const config = path.join(mkdtempSync(path.join(tmpdir(), 'tempo-bench-')), 'config.json');
     writeFileSync(
@@ -186,11 +199,18 @@ const sides = ['official', 'ours'] as const;
 const add: Record<string, number[]> = { ours: [], official: [] };
 const drains: Record<string, Array<{ drainMs: number; floorMs: number }>> = { ours: [], official: [] };
 const starts: Record<string, number[]> = { ours: [], official: [] };
+const startCpu: Record<string, number[]> = { ours: [], official: [] };
 if (PARTS.has('add')) await addToFirstTask('ours'); // warm-up
 for (let r = 0; r < ROUNDS; r++) {
   if (PARTS.has('add')) for (const s of sides) add[s]!.push(await addToFirstTask(s));
   if (PARTS.has('drain')) for (const s of sides) drains[s]!.push(await drainRatio(s));
-  if (PARTS.has('start')) for (const s of sides) starts[s]!.push(await processStart(s));
+  if (PARTS.has('start')) {
+    for (const s of sides) {
+      const { ms, cpuMs } = await processStart(s);
+      starts[s]!.push(ms);
+      startCpu[s]!.push(cpuMs);
+    }
+  }
 }
 
 const fmt = (xs: number[]) => xs.map((x) => Math.round(x)).join(' ');
@@ -205,8 +225,8 @@ if (PARTS.has('drain')) report(`drain → DRAINED with ${IN_FLIGHT} activities i
   { side: 'ratio ours/official (drain/floor)', 'drain ms (median)': '', 'floor ms (median)': '', 'drain/floor (median)': +(m(over('ours')) / m(over('official'))).toFixed(2), rounds: '' },
 ]);
 if (PARTS.has('start')) report(`process start → first activity of a waiting workflow in hand, workflows bundled in-process, ms (median of ${ROUNDS}; both run from the tsc build with plain node)`, [
-  ...sides.map((s) => ({ side: s, 'ms (median)': Math.round(m(starts[s]!)), rounds: fmt(starts[s]!) })),
-  { side: 'ratio ours/official', 'ms (median)': +(m(starts.ours!) / m(starts.official!)).toFixed(2), rounds: '' },
+  ...sides.map((s) => ({ side: s, 'ms (median)': Math.round(m(starts[s]!)), 'process CPU ms (median)': Math.round(m(startCpu[s]!)), rounds: fmt(starts[s]!) })),
+  { side: 'ratio ours/official', 'ms (median)': +(m(starts.ours!) / m(starts.official!)).toFixed(2), 'process CPU ms (median)': +(m(startCpu.ours!) / m(startCpu.official!)).toFixed(2), rounds: '' },
 ]);
 
 await runtime.shutdown({ graceMs: 0 });
