@@ -115,7 +115,10 @@ export class WorkflowSandbox {
     // The first thread at once, the others after it: on a busy start-up they would compete for
     // the cores with it (and with the worker's own start), and the first run goes to thread 0.
     const [first, ...rest] = this.#slots;
-    const all = this.#prewarm(first!, bundle).then(async (ok) => (await Promise.all(rest.map((slot) => this.#prewarm(slot, bundle)))).every(Boolean) && ok);
+    const all = this.#prewarm(first!, bundle).then(async (ok) => {
+      if (this.#state !== 'running') return false; // closing: its threads are going away
+      return (await Promise.all(rest.map((slot) => this.#prewarm(slot, bundle)))).every(Boolean) && ok;
+    });
     this.#prepared.set(bundle.id, all);
   }
 

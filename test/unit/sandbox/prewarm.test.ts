@@ -46,3 +46,14 @@ describe.each(ISOLATION_MODES)('registerBundle prepares the bundle on every thre
     expect(sandbox.runsCached()).toBe(2); // the failed run is not cached; the warm ones stay
   });
 });
+
+describe('a sandbox closed while it prepares a bundle', () => {
+  it('closes cleanly: the preparation settles (false or true), nothing is left running or rejected', async () => {
+    const bundle = await bundleWorkflowCode({ workflowsPath });
+    const sandbox = await WorkflowSandbox.create({ threads: 3 });
+    sandbox.registerBundle(bundle);
+    await sandbox.close();
+    expect(typeof (await sandbox.prepared(bundle.id))).toBe('boolean');
+    expect(() => sandbox.registerBundle(bundle)).toThrow(/closed/);
+  });
+});
