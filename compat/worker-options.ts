@@ -40,7 +40,7 @@ export interface WorkerOptions {
   workflowsPath?: string;
   /** A bundle built ahead (ours or the official `bundleWorkflowCode`'s), instead of `workflowsPath`. */
   workflowBundle?: WorkflowBundleOption;
-  /** `ignoreModules` (`webpackConfigHook` has no esbuild meaning and is refused). */
+  /** `ignoreModules`, and `webpackConfigHook` as far as esbuild can mean the same (sandbox/webpack-config-hook.ts). */
   bundlerOptions?: BundlerOptions;
   /** Converter paths (bundled into workflows too) and payload codecs (docs/workflows.md). */
   dataConverter?: WorkerDataConverter;
@@ -100,6 +100,7 @@ export interface PluginBundleOptions {
   workflowsPath: string;
   workflowInterceptorModules?: string[];
   ignoreModules?: string[];
+  webpackConfigHook?: BundlerOptions['webpackConfigHook'];
   payloadConverterPath?: string;
   failureConverterPath?: string;
   [option: string]: unknown;
@@ -131,6 +132,7 @@ export async function applyPlugins(options: WorkerOptions): Promise<WorkerOption
     workflowsPath: options.workflowsPath,
     workflowInterceptorModules: options.interceptors?.workflowModules,
     ...(bundlerOptions?.ignoreModules && { ignoreModules: [...bundlerOptions.ignoreModules] }),
+    ...(bundlerOptions?.webpackConfigHook && { webpackConfigHook: bundlerOptions.webpackConfigHook }),
     ...(dataConverter?.payloadConverterPath && { payloadConverterPath: dataConverter.payloadConverterPath }),
     ...(dataConverter?.failureConverterPath && { failureConverterPath: dataConverter.failureConverterPath }),
   };
@@ -140,7 +142,13 @@ export async function applyPlugins(options: WorkerOptions): Promise<WorkerOption
     ...options,
     workflowsPath: bundle.workflowsPath,
     interceptors: { ...options.interceptors, workflowModules: bundle.workflowInterceptorModules },
-    ...(bundle.ignoreModules && { bundlerOptions: { ...bundlerOptions, ignoreModules: bundle.ignoreModules } }),
+    ...((bundle.ignoreModules || bundle.webpackConfigHook) && {
+      bundlerOptions: {
+        ...bundlerOptions,
+        ...(bundle.ignoreModules && { ignoreModules: bundle.ignoreModules }),
+        ...(bundle.webpackConfigHook && { webpackConfigHook: bundle.webpackConfigHook }),
+      },
+    }),
     ...((converterPaths.payloadConverterPath || converterPaths.failureConverterPath) && { dataConverter: { ...dataConverter, ...converterPaths } }),
   };
 }

@@ -66,16 +66,35 @@ export interface GuardOptions {
   readonly failureConverterPath?: string;
   /** Specifiers (and their subpaths) replaced by an empty module instead of being rejected. */
   readonly ignoreModules: readonly string[];
+  /**
+   * False: disallowed imports become ignored stubs instead of violations (a webpackConfigHook
+   * that takes out the official bundler's check, see webpack-config-hook.ts).
+   * @default true
+   */
+  readonly checkDisallowed?: boolean;
 }
 
-const VIRTUAL = 'tempo-sandbox';
+/** The namespace of the guard's generated modules; its `onLoad` serves them to any plugin. */
+export const GUARD_NAMESPACE = 'tempo-sandbox';
+const VIRTUAL = GUARD_NAMESPACE;
+
+/** The guard's module for an ignored `specifier` (throws when one of its exports is used). */
+export function ignoredModule(specifier: string): { path: string; namespace: string } {
+  return { path: `ignored/${specifier}`, namespace: VIRTUAL };
+}
+
+/** What the official bundler calls `disallowedModules`: Node built-ins but the three stood in for, and the packages above. */
+export const DISALLOWED_MODULES: readonly string[] = [
+  ...builtinModules.filter((m) => !m.startsWith('_') && !(m in BUILTIN_STAND_INS)),
+  ...FORBIDDEN_PACKAGES,
+];
 
 /** True when `specifier` is `name` or a subpath of it (`fs/promises` matches `fs`). */
 function matchesModule(specifier: string, names: readonly string[]): boolean {
   return names.some((name) => specifier === name || specifier.startsWith(`${name}/`));
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
@@ -105,9 +124,10 @@ export function createBundleGuard(options: GuardOptions): { plugin: Plugin; viol
         // Before ignoreModules: an ignored `fs` stub would look like a real fs to the probe.
         if (bare === 'fs' && PROTOBUFJS_FS_PROBE.test(args.importer)) return { path: 'null', namespace: VIRTUAL };
         // `ignoreModules: ['fs']` covers `node:fs` too (the official bundler cannot take `node:` imports at all).
-        if (matchesModule(specifier, options.ignoreModules) || matchesModule(bare, options.ignoreModules)) return { path: `ignored/${specifier}`, namespace: VIRTUAL };
+        if (matchesModule(specifier, options.ignoreModules) || matchesModule(bare, options.ignoreModules)) return ignoredModule(specifier);
         if (bare in BUILTIN_STAND_INS) return { path: `builtin/${bare}`, namespace: VIRTUAL };
         if (matchesModule(bare, builtins) || matchesModule(specifier, FORBIDDEN_PACKAGES)) {
+          if (options.checkDisallowed === false) return ignoredModule(specifier);
           const importer = args.importer ? path.relative(process.cwd(), args.importer) || args.importer : '<entry>';
           // `require.resolve('fs')` names a module without loading it: no violation.
           if (args.kind !== 'require-resolve') found.set(`${specifier}\0${importer}`, { module: specifier, importer });

@@ -17,6 +17,8 @@ import { assertBundlableEntry, withBundleTimeout } from './bundle-limits.js';
 import { converterDelegatesPlugin, joinParts, libraryEntrySource, resolveSpecifier, sharedImportsPlugin, userEntrySource } from './bundle-parts.js';
 import { ForbiddenImportError, WorkflowBundleError } from './errors.js';
 import { requireResolvePlugin } from './require-resolve-plugin.js';
+import { bundleExternalsPlugin } from './bundle-externals.js';
+import type { BundleAlias, ExternalGlobals } from './webpack-config-hook.js';
 
 /** Options of {@link bundleWorkflowCode}. */
 export interface BundleOptions {
@@ -34,6 +36,16 @@ export interface BundleOptions {
    * @default []
    */
   readonly ignoreModules?: readonly string[];
+  /** Imports replaced by a global of the sandbox (a webpackConfigHook's `externals`, see webpack-config-hook.ts). */
+  readonly externals?: ExternalGlobals;
+  /** A webpackConfigHook's added `resolve.alias` entries. */
+  readonly aliases?: readonly BundleAlias[];
+  /**
+   * False: disallowed imports become ignored stubs instead of being refused (a webpackConfigHook
+   * that takes out the official bundler's check does that).
+   * @default true
+   */
+  readonly checkDisallowed?: boolean;
   /**
    * Emit a source map, used to name the original file and line in deadlock errors.
    * @default true
@@ -55,6 +67,9 @@ export interface BundleOptions {
 export const BUNDLE_DEFAULTS = {
   workflowInterceptorModules: [] as readonly string[],
   ignoreModules: [] as readonly string[],
+  externals: {} as ExternalGlobals,
+  aliases: [] as readonly BundleAlias[],
+  checkDisallowed: true,
   sourceMap: true,
   cacheDir: undefined as string | false | undefined,
   timeoutMs: 60_000,
@@ -121,6 +136,9 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
       payload: opts.payloadConverterPath && path.resolve(opts.payloadConverterPath),
       failure: opts.failureConverterPath && path.resolve(opts.failureConverterPath),
       ignore: opts.ignoreModules,
+      externals: opts.externals,
+      aliases: opts.aliases,
+      checkDisallowed: opts.checkDisallowed,
       sourceMap: opts.sourceMap,
     }),
   );
@@ -132,7 +150,9 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
     payloadConverterPath: opts.payloadConverterPath,
     failureConverterPath: opts.failureConverterPath,
     ignoreModules: opts.ignoreModules,
+    checkDisallowed: opts.checkDisallowed,
   });
+  const hookPlugins = [bundleExternalsPlugin(opts.externals, opts.aliases)].filter((p) => p !== undefined);
   const cwd = process.cwd();
   const common: BuildOptions = {
     absWorkingDir: cwd,
@@ -154,7 +174,7 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   const stdin = (contents: string, sourcefile: string) => ({ contents, resolveDir: path.dirname(workflowsPath), sourcefile, loader: 'js' as const });
   const run = async (options: BuildOptions, plugins: Plugin[]) => {
     try {
-      return await withBundleTimeout(build({ ...common, ...options, plugins: [...plugins, guard.plugin] }), opts.timeoutMs, workflowsPath);
+      return await withBundleTimeout(build({ ...common, ...options, plugins: [...hookPlugins, ...plugins, guard.plugin] }), opts.timeoutMs, workflowsPath);
     } catch (err) {
       if (err instanceof WorkflowBundleError) throw err; // the time limit: already says what happened
       const violations = guard.violations();

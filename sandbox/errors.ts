@@ -8,6 +8,7 @@ import { RuntimeError } from '../core/errors.js';
 export const SandboxErrorCode = {
   bundleFailed: 'WORKFLOW_BUNDLE_FAILED',
   forbiddenImport: 'WORKFLOW_BUNDLE_FORBIDDEN_IMPORT',
+  webpackHookUnsupported: 'WORKFLOW_BUNDLE_HOOK_UNSUPPORTED',
   bundleUnknown: 'WORKFLOW_BUNDLE_UNKNOWN',
   deadlock: 'WORKFLOW_DEADLOCK',
   threadCrashed: 'WORKFLOW_THREAD_CRASHED',

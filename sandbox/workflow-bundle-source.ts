@@ -10,6 +10,7 @@ import { bundleWorkflowCode, type WorkflowBundle } from './bundler.js';
 import { sha256 } from './bundle-cache.js';
 import { USER_MODULES_MARKER } from './bundle-parts.js';
 import { WorkflowBundleError } from './errors.js';
+import { applyWebpackConfigHook, NO_ADJUSTMENTS, type WebpackConfigHook } from './webpack-config-hook.js';
 
 /** The official `WorkerOptions.bundlerOptions`, as far as they mean something to esbuild. */
 export interface BundlerOptions {
@@ -19,12 +20,24 @@ export interface BundlerOptions {
    * @default []
    */
   readonly ignoreModules?: readonly string[];
+  /**
+   * The official webpack hook, called with a webpack-shaped description of this bundler's
+   * configuration. `externals` (module → global variable) and added `resolve.alias` entries are
+   * translated to esbuild; any other change is refused with WORKFLOW_BUNDLE_HOOK_UNSUPPORTED
+   * (see webpack-config-hook.ts).
+   */
+  readonly webpackConfigHook?: WebpackConfigHook;
 }
 
 /** The official `WorkerOptions.workflowBundle`: the code itself, or the file it was written to. */
 export type WorkflowBundleOption = { readonly code: string; readonly sourceMap?: string } | { readonly codePath: string; readonly sourceMapPath?: string };
 
-export const bundlerOptionsSchema = z.object({ ignoreModules: z.array(z.string().min(1)).optional() }).strict();
+export const bundlerOptionsSchema = z
+  .object({
+    ignoreModules: z.array(z.string().min(1)).optional(),
+    webpackConfigHook: z.custom<WebpackConfigHook>((v) => typeof v === 'function', 'must be a function').optional(),
+  })
+  .strict();
 
 export const workflowBundleOptionSchema = z.union([
   z.object({ code: z.string().min(1), sourceMap: z.string().optional() }).strict(),
@@ -50,13 +63,20 @@ export async function workflowBundleFrom(options: WorkflowSourceOptions): Promis
   if (options.workflowBundle) return prebuiltBundle(options.workflowBundle);
   if (!options.workflowsPath) throw new WorkflowBundleError('No workflow code: give workflowsPath or workflowBundle');
   const { payloadConverterPath, failureConverterPath } = options.dataConverter ?? {};
+  const { ignoreModules, webpackConfigHook } = options.bundlerOptions ?? {};
+  const hook = webpackConfigHook
+    ? applyWebpackConfigHook(webpackConfigHook, { workflowsPath: options.workflowsPath, ignoreModules: ignoreModules ?? [], payloadConverterPath, failureConverterPath })
+    : NO_ADJUSTMENTS;
   // Only keys that are set: the bundler spreads options over its defaults.
   return bundleWorkflowCode({
     workflowsPath: options.workflowsPath,
     ...(options.workflowInterceptorModules && { workflowInterceptorModules: options.workflowInterceptorModules }),
-    ...(options.bundlerOptions?.ignoreModules && { ignoreModules: options.bundlerOptions.ignoreModules }),
+    ...(ignoreModules && { ignoreModules }),
     ...(payloadConverterPath && { payloadConverterPath }),
     ...(failureConverterPath && { failureConverterPath }),
+    externals: hook.externals,
+    aliases: hook.aliases,
+    checkDisallowed: hook.checkDisallowed,
   });
 }
 
