@@ -7,7 +7,8 @@
  */
 import { noopMetricMeter, type MetricMeter, type MetricTags } from '@temporalio/common';
 import type { Sinks, WorkflowInfo } from '@temporalio/workflow';
-import randomHelpers from '@temporalio/workflow/lib/random-helpers.js';
+// A named import: the module sets `__esModule`, so a default import is undefined when this file is loaded as CommonJS (a worker file `require`s it).
+import { createUnsafeRandomSource } from '@temporalio/workflow/lib/random-helpers.js';
 import type { Logger, LogMetadata } from '../core/logger.js';
 import { revive } from './portable-values.js';
 import type { SinkCallRecord } from './protocol.js';
@@ -117,7 +118,7 @@ export class SinkDispatcher implements SinkCallHandler {
     if ((this.#replayWorker || workflowInfo.unsafe.isReplayingHistoryEvents) && !sink.callDuringReplay) return;
     // The thread cannot ship functions; give the sink an info whose `unsafe` helpers work.
     const revived = revive(workflowInfo) as WorkflowInfo;
-    const info: WorkflowInfo = { ...revived, unsafe: { ...revived.unsafe, now: Date.now, random: randomHelpers.createUnsafeRandomSource(Math.random) } };
+    const info: WorkflowInfo = { ...revived, unsafe: { ...revived.unsafe, now: Date.now, random: createUnsafeRandomSource(Math.random) } };
     try {
       await sink.fn(info, ...(call.args.map(revive) as never[]));
     } catch (error) {

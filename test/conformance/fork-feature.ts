@@ -17,9 +17,14 @@ const tsx = import.meta.resolve('tsx');
 
 export function forkFeature(job: FeatureJob, opts: ForkOptions): Promise<FeatureProcessResult> {
   const log = openSync(opts.logPath, 'w');
-  // tsx for our TypeScript; the hook for `@temporalio/harness`. Worker threads inherit both.
-  const execArgv = ['--require', opts.resolveHookPath, '--import', tsx];
-  const child = fork(entry, [JSON.stringify(job)], { cwd: opts.cwd, env: opts.env, execArgv, stdio: ['ignore', log, log, 'ipc'] });
+  // tsx for our TypeScript. The hook for `@temporalio/harness` goes in NODE_OPTIONS, which every
+  // worker thread applies even when it is started with `execArgv: []`, as our sandbox threads
+  // are (the official worker's threads inherit execArgv, where the suite's Go runner puts its
+  // `-r tsconfig-paths/register`): the harness's workflow interceptor module requires the name
+  // from inside a sandbox thread.
+  const execArgv = ['--import', tsx];
+  const nodeOptions = [opts.env.NODE_OPTIONS, `--require ${JSON.stringify(opts.resolveHookPath)}`].filter(Boolean).join(' ');
+  const child = fork(entry, [JSON.stringify(job)], { cwd: opts.cwd, env: { ...opts.env, NODE_OPTIONS: nodeOptions }, execArgv, stdio: ['ignore', log, log, 'ipc'] });
   return new Promise<FeatureProcessResult>((resolve) => {
     let result: FeatureProcessResult | undefined;
     const timer = setTimeout(() => {

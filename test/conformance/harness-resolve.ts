@@ -11,19 +11,24 @@
  * the same as this hook.
  *
  * In a `dropin` run, `TEMPO_CONFORMANCE_WORKER_MODULE` also replaces `@temporalio/worker` itself
- * (not its subpaths) with our drop-in facade (dropin-worker-module.ts).
+ * (not its subpaths) with our drop-in facade (dropin-worker-module.ts), in the main thread only:
+ * that is the worker file's import. In a workflow thread the harness is loaded only for the
+ * globals its interceptor module injects (`Feature` and the client and activity modules), and
+ * there it gets the official module, as in the official worker's threads (our facade is
+ * TypeScript, which a plain-Node thread cannot load).
  *
  * Compiled to CommonJS by suite-build.ts: worker threads load their `--require` before any
  * TypeScript loader is in place.
  */
 import Module from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 
 interface ModuleStatics {
   _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
 }
 
 const harness = process.env.TEMPO_CONFORMANCE_HARNESS;
-const workerModule = process.env.TEMPO_CONFORMANCE_WORKER_MODULE;
+const workerModule = isMainThread ? process.env.TEMPO_CONFORMANCE_WORKER_MODULE : undefined;
 if (harness) {
   // `_resolveFilename` is Node's (undocumented but stable) CommonJS resolution hook point; tsx and
   // tsconfig-paths patch it the same way.
