@@ -38,6 +38,16 @@ export interface ConnectionOptions {
   callTimeoutMs: number;
   /** Deadline of a long poll; the server answers empty after ~60 s. @default 70000 */
   longPollTimeoutMs: number;
+  /**
+   * Deadline of a long poll on a namespace without the `workerPollCompleteOnShutdown` capability,
+   * where ShutdownWorker leaves open polls open and ending one ourselves (a cancel) can lose the
+   * task the server is handing it. The server answers a poll empty about 1 s before its deadline,
+   * so with this bound it ends every idle poll itself, and a drain of an idle worker never has to
+   * cancel one: it takes about this long (measured by `bench/poll-end-probe.mts`). The price is one
+   * empty poll per poller every ~2 s while idle. Ignored when longer than `longPollTimeoutMs`.
+   * @default 3000
+   */
+  uncompletedPollTimeoutMs: number;
   /** Deadline of the start-up checks. @default 10000 */
   connectTimeoutMs: number;
   retry: RetryOptions;
@@ -50,6 +60,7 @@ export const connectionDefaults: ConnectionOptions = {
   metadata: {},
   callTimeoutMs: 10_000,
   longPollTimeoutMs: 70_000,
+  uncompletedPollTimeoutMs: 3_000,
   connectTimeoutMs: 10_000,
   retry: { initialIntervalMs: 100, maxIntervalMs: 5_000, backoffCoefficient: 2, jitter: 0.2, maxAttempts: 10 },
 };
@@ -76,6 +87,8 @@ export const connectionInputSchema = z
     metadata: z.record(z.string(), z.string()),
     callTimeoutMs: z.number().int().positive(),
     longPollTimeoutMs: z.number().int().positive(),
+    // Below ~2 s the server has no time to answer empty before the deadline fires.
+    uncompletedPollTimeoutMs: z.number().int().min(2_000),
     connectTimeoutMs: z.number().int().positive(),
     retry: z
       .object({

@@ -183,6 +183,15 @@ export class Connection {
     return this.namespaceCapabilities?.workerPollCompleteOnShutdown === true;
   }
 
+  /**
+   * The deadline long polls get: `longPollTimeoutMs`, or on a namespace whose server does not
+   * complete polls on ShutdownWorker the shorter `uncompletedPollTimeoutMs`, so that the server
+   * ends idle polls by itself (empty) and a drain need not cancel any.
+   */
+  get longPollDeadlineMs(): number {
+    return this.pollCompleteOnShutdown ? this.options.longPollTimeoutMs : Math.min(this.options.longPollTimeoutMs, this.options.uncompletedPollTimeoutMs);
+  }
+
   /** Calls one WorkflowService method, retrying safe calls on UNAVAILABLE / RESOURCE_EXHAUSTED. */
   async call<M extends WorkflowServiceMethod>(method: M, request: RequestOf<M>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
     const retry = opts.retry ?? (!opts.longPoll && RETRY_SAFE_METHODS.has(method));
@@ -207,7 +216,7 @@ export class Connection {
     let c = this.codecCache.get(method);
     if (!c) this.codecCache.set(method, (c = codecs(method)));
     const { path, req, res } = c;
-    const timeoutMs = opts.timeoutMs ?? (opts.longPoll ? this.options.longPollTimeoutMs : this.options.callTimeoutMs);
+    const timeoutMs = opts.timeoutMs ?? (opts.longPoll ? this.longPollDeadlineMs : this.options.callTimeoutMs);
     const bytes = Buffer.from(req.encode(request).finish());
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest<Buffer, Buffer>(

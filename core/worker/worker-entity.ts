@@ -30,12 +30,16 @@ import { WorkerVersioning } from './versioning.js';
 import { compileTuner } from './tuner.js';
 
 /**
- * How long open polls may take to end by themselves before ShutdownWorker ends them. On a queue
- * with work, polls come back at once (with tasks, which still run), so the race of ending a poll
- * that is being handed a task is avoided where it happened; only idle polls remain, and for those
- * a stock server's long poll (60 s) is too long a drain. Bounded by the drain grace too.
+ * The longest open polls may take to end by themselves before ShutdownWorker and then a local
+ * abort end them, on a server without `workerPollCompleteOnShutdown`. There, polls carry the
+ * connection's short `uncompletedPollTimeoutMs` deadline, which the server answers (empty) about
+ * 1 s before: every poll open at the drain has ended by then, with a task (which still runs) or
+ * none, and nothing was cancelled. Only a deadline set longer than this leaves polls to abort.
+ * Bounded by the drain grace too.
  */
 const POLL_NATURAL_END_MS = 5_000;
+/** After a poll's own deadline, how long its answer may take to arrive on a loaded machine. */
+const POLL_DEADLINE_SLACK_MS = 250;
 
 /** Services an entity borrows from its runtime (or from the caller, when used alone). */
 export interface WorkerEntityDeps {
@@ -351,16 +355,23 @@ export class WorkerEntity {
       }
       // A server that completes our polls on ShutdownWorker gets it almost at once (polls busy
       // with a backlog come back first, see POLL_SETTLE_MS); no poll is cancelled by us. Other
-      // servers' open polls first get a moment to end by themselves (see PollLoop.stopPolling);
-      // ShutdownWorker ends the stragglers, and is sent in any case so the server forgets our
-      // sticky queue and pollers.
-      const naturalEndMs = this.deps.connection.pollCompleteOnShutdown ? POLL_SETTLE_MS : POLL_NATURAL_END_MS;
+      // servers' open polls end by themselves within their short deadline (POLL_NATURAL_END_MS);
+      // ShutdownWorker is sent after, so the server forgets our sticky queue and pollers.
+      const { connection } = this.deps;
+      const naturalEndMs = connection.pollCompleteOnShutdown ? POLL_SETTLE_MS : Math.min(connection.longPollDeadlineMs + POLL_DEADLINE_SLACK_MS, POLL_NATURAL_END_MS);
       const shutdown = once(() => this.shutdownWorkerCall());
-      await Promise.all([
+      const stopping = Promise.all([
         this.activityWorker.drain(plan, shutdown, naturalEndMs),
         this.workflowWorker?.stopPolling(Math.min(graceMs, naturalEndMs), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
         this.nexusWorker?.drain(plan, shutdown, naturalEndMs),
       ]);
+      // Without the capability ShutdownWorker still unloads our sticky queue at once, its poll
+      // answered empty by the server (bench/poll-end-probe.mts), so the next tasks of our cached
+      // runs go to the normal queue rather than wait on a queue nobody polls until their sticky
+      // schedule-to-start timeout. The normal-queue polls it leaves open end by their deadline.
+      // Sent once every poller has stopped re-polling (stopPolling above does that at once).
+      if (!connection.pollCompleteOnShutdown) void shutdown();
+      await stopping;
       await shutdown();
       // Workflow tasks waited for their local activities (or handed back at the heartbeat);
       // what still runs for runs just evicted stops now.
