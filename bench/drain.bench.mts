@@ -9,6 +9,8 @@
  *   - drain/floor: drain → DRAINED against the longest time an in-flight activity still had to run.
  *
  *   npm run bench:drain      (BENCH_ROUNDS=20 BENCH_WORKFLOWS=100; TEMPORAL_ADDRESS to use a running server)
+ *   BENCH_POLL_COMPLETION=off npm run bench:drain   (a dev server without workerPollCompleteOnShutdown,
+ *                            with the stock 60 s long-poll interval, as servers before 1.32 run)
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime as OfficialRuntime, Worker } from '@temporalio/worker';
 import { temporal } from '../core/connection/proto.js';
+import { devServerDefaults, TemporalDevServer } from '../core/dev-server/temporal-dev-server.js';
 import { Runtime } from '../core/runtime/runtime.js';
 import { defineActivityPlugin } from '../plugins/contracts.js';
 import { fixtureWorkflowsPath } from '../test/helpers/official-worker.js';
@@ -28,7 +31,15 @@ const GRACE_MS = 60_000;
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const { EventType } = temporal.api.enums.v1;
 
-const server = await benchServer();
+const withoutPollCompletion = process.env.BENCH_POLL_COMPLETION === 'off';
+const server = withoutPollCompletion ? await serverWithoutPollCompletion() : await benchServer();
+if (withoutPollCompletion) console.log('server without workerPollCompleteOnShutdown, stock long-poll interval');
+
+async function serverWithoutPollCompletion(): Promise<{ address: string; stop: () => Promise<void> }> {
+  const { 'matching.longPollExpirationInterval': _stock, ...dynamicConfig } = devServerDefaults.dynamicConfig;
+  const dev = await TemporalDevServer.start({ dynamicConfig: { ...dynamicConfig, 'frontend.enableCancelWorkerPollsOnShutdown': false } });
+  return { address: dev.address, stop: () => dev.stop() };
+}
 OfficialRuntime.install({ logger: new DefaultLogger('ERROR') });
 const { client, close } = await benchClient(server.address);
 const workflowBundle = await bundleWorkflowCode({ workflowsPath: fixtureWorkflowsPath, logger: new DefaultLogger('ERROR') });

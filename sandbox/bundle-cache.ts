@@ -3,7 +3,7 @@
  * valid while every input file still has the bytes it had at build time: content, not mtime, so
  * a `git checkout` that restores old files hits the cache and a same-second edit does not.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -63,10 +63,11 @@ export class BundleCache {
     const entry: CacheEntry = { inputsDigest, bundle };
     this.#memory.set(key, entry);
     if (this.dir === undefined) return;
-    // Write then rename, so a concurrent reader never sees half a file.
+    // Write then rename, so a concurrent reader never sees half a file; a temp name of its own per
+    // write, as two workers of one process may bundle the same code at once.
     await mkdir(this.dir, { recursive: true });
     const file = this.#file(key);
-    const temp = `${file}.${process.pid}.tmp`;
+    const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(temp, JSON.stringify(entry));
     await rename(temp, file);
   }

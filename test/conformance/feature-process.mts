@@ -35,6 +35,8 @@ export interface FeatureProcessResult {
 }
 
 const require = createRequire(import.meta.url);
+// Which process harness-resolve.ts gives our facade for `@temporalio/worker` in a dropin run.
+process.env.TEMPO_CONFORMANCE_FEATURE_PID = String(process.pid);
 
 async function createRunner(job: FeatureJob, report: { notPassed: string[]; notes: string[] }): Promise<HarnessRunner> {
   const harness = require(job.harnessPath) as HarnessModule;

@@ -15,7 +15,9 @@
  * that is the worker file's import. In a workflow thread the harness is loaded only for the
  * globals its interceptor module injects (`Feature` and the client and activity modules), and
  * there it gets the official module, as in the official worker's threads (our facade is
- * TypeScript, which a plain-Node thread cannot load).
+ * TypeScript, which a plain-Node thread cannot load). Likewise in processes a feature forks (the
+ * `client/http_proxy*` features re-run their file in a child with NODE_OPTIONS inherited): only
+ * the feature process itself, which names its pid in `TEMPO_CONFORMANCE_FEATURE_PID`, gets it.
  *
  * Compiled to CommonJS by suite-build.ts: worker threads load their `--require` before any
  * TypeScript loader is in place.
@@ -29,6 +31,8 @@ interface ModuleStatics {
 
 const harness = process.env.TEMPO_CONFORMANCE_HARNESS;
 const workerModule = isMainThread ? process.env.TEMPO_CONFORMANCE_WORKER_MODULE : undefined;
+/** Read at each resolve: the feature process sets it after this hook was preloaded. */
+const inFeatureProcess = () => process.env.TEMPO_CONFORMANCE_FEATURE_PID === String(process.pid);
 if (harness) {
   // `_resolveFilename` is Node's (undocumented but stable) CommonJS resolution hook point; tsx and
   // tsconfig-paths patch it the same way.
@@ -36,7 +40,7 @@ if (harness) {
   const resolve = statics._resolveFilename.bind(statics);
   statics._resolveFilename = (request, parent, isMain, options) => {
     if (request === '@temporalio/harness') return harness;
-    if (workerModule && request === '@temporalio/worker') return workerModule;
+    if (workerModule && request === '@temporalio/worker' && inFeatureProcess()) return workerModule;
     return resolve(request, parent, isMain, options);
   };
 }
