@@ -1,6 +1,6 @@
 import { Connection } from '../core/connection/connection.js';
 import { RuntimeError } from '../core/errors.js';
-import type { ConnectionInput, TlsOptions } from '../core/connection/connection-options.js';
+import type { ConnectionInput, HttpConnectProxyOptions, TlsOptions } from '../core/connection/connection-options.js';
 
 /** The official `NativeConnectionOptions` fields this runtime understands (same names, same meaning). */
 export interface NativeConnectionOptions {
@@ -12,6 +12,8 @@ export interface NativeConnectionOptions {
   apiKey?: string;
   /** Extra gRPC metadata on every call. */
   metadata?: Record<string, string>;
+  /** An HTTP CONNECT proxy to reach the server through, as the official `proxy` option. */
+  proxy?: HttpConnectProxyOptions;
 }
 
 /**
@@ -35,6 +37,7 @@ export class NativeConnection {
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       ...(options.metadata ? { metadata: options.metadata } : {}),
+      ...(options.proxy ? { proxy: options.proxy } : {}),
     };
     const conn = new NativeConnection(input);
     try {

@@ -10,6 +10,15 @@ export interface TlsOptions {
   serverNameOverride?: string;
 }
 
+/** An HTTP CONNECT proxy between us and the frontend: the official `ProxyConfig`. */
+export interface HttpConnectProxyOptions {
+  type: 'http-connect';
+  /** `host:port` or `http://host:port` of the proxy. */
+  targetHost: string;
+  /** Sent as `Proxy-Authorization: Basic …` (in clear: the hop to the proxy is not encrypted). */
+  basicAuth?: { username: string; password: string };
+}
+
 /** Retry policy for calls that are safe to repeat. */
 export interface RetryOptions {
   initialIntervalMs: number;
@@ -34,6 +43,8 @@ export interface ConnectionOptions {
   apiKey?: string;
   /** Extra gRPC metadata sent with every call. */
   metadata: Record<string, string>;
+  /** Reach the frontend through an HTTP CONNECT proxy (TLS, if any, runs inside the tunnel). */
+  proxy?: HttpConnectProxyOptions;
   /** Deadline of an ordinary call. @default 10000 */
   callTimeoutMs: number;
   /** Deadline of a long poll; the server answers empty after ~60 s. @default 70000 */
@@ -85,6 +96,13 @@ export const connectionInputSchema = z
     ]),
     apiKey: z.string().min(1),
     metadata: z.record(z.string(), z.string()),
+    proxy: z
+      .object({
+        type: z.literal('http-connect'),
+        targetHost: z.string().regex(/^(http:\/\/)?[^\s/]+:\d{1,5}$/, "proxy.targetHost must be 'host:port' or 'http://host:port'"),
+        basicAuth: z.object({ username: z.string().regex(/^[^:@]*$/), password: z.string().regex(/^[^:@]*$/) }).strict().optional(),
+      })
+      .strict(),
     callTimeoutMs: z.number().int().positive(),
     longPollTimeoutMs: z.number().int().positive(),
     // Below ~2 s the server has no time to answer empty before the deadline fires.

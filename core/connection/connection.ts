@@ -104,6 +104,22 @@ function credentials(opts: ConnectionOptions): grpc.ChannelCredentials {
 }
 
 /**
+ * grpc-js tunnels through an HTTP CONNECT proxy when the channel's target is the proxy and
+ * `grpc.http_connect_target` names the real server (what it derives itself from `grpc_proxy`
+ * and the like); the authority and the TLS server name stay the real server's.
+ */
+function proxyChannelOptions(options: ConnectionOptions): grpc.ChannelOptions {
+  const { proxy } = options;
+  if (!proxy) return {};
+  return {
+    'grpc.enable_http_proxy': 0, // this proxy, not one from the environment
+    'grpc.http_connect_target': `dns:///${options.address}`,
+    'grpc.default_authority': options.address,
+    ...(proxy.basicAuth && { 'grpc.http_connect_creds': `${proxy.basicAuth.username}:${proxy.basicAuth.password}` }),
+  };
+}
+
+/**
  * A WorkflowService client on `@grpc/grpc-js` with the codecs of `@temporalio/proto`.
  *
  * Hand-written rather than `@temporalio/client`'s Connection because a worker needs per-call
@@ -122,7 +138,8 @@ export class Connection {
 
   private constructor(readonly options: ConnectionOptions) {
     const t = typeof options.tls === 'object' ? options.tls : undefined;
-    this.client = new grpc.Client(options.address, credentials(options), {
+    this.client = new grpc.Client(options.proxy ? options.proxy.targetHost.replace(/^http:\/\//, '') : options.address, credentials(options), {
+      ...proxyChannelOptions(options),
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 15_000,
       // History pages and workflow task responses can be large.
