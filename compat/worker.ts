@@ -12,6 +12,13 @@ import { applyPlugins, translateWorkerOptions, type ActivityExecuteInput, type A
 /** The official `State` of a worker. */
 export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'DRAINED' | 'STOPPED' | 'FAILED';
 
+/**
+ * The official worker's limit on one call into a workflow's isolate (not configurable there):
+ * the drop-in facade's deadlock timeout, so code that runs on the official worker (a slow first
+ * import, say) is not declared deadlocked sooner here. Our runtime's own default is 2 s.
+ */
+const OFFICIAL_ISOLATE_TIMEOUT_MS = 5_000;
+
 /** Signals that shut every running worker down, as the official Runtime's default `shutdownSignals`. */
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'];
 const running = new Set<Worker>();
@@ -58,6 +65,7 @@ export class Worker {
         logger: deps.logger,
         activityInvoke: chainActivityInterceptors(t.activityInterceptors),
         nexusInterceptors: t.nexusInterceptors,
+        sandboxOptions: { deadlockTimeoutMs: OFFICIAL_ISOLATE_TIMEOUT_MS },
       });
       return new Worker(entity, options, ownConnection);
     } catch (err) {

@@ -21,6 +21,7 @@ import { WorkflowPayloadCodec } from '../workflow-worker/payload-codec.js';
 import { workflowBundleFrom } from '../../sandbox/workflow-bundle-source.js';
 import { SinkDispatcher } from '../../sandbox/sinks.js';
 import { WorkflowSandbox } from '../../sandbox/workflow-sandbox.js';
+import type { SandboxOptions } from '../../sandbox/options.js';
 import { loadDataConverter } from './data-converter.js';
 import { defaultBuildId } from './default-build-id.js';
 import { compileShutdown } from './shutdown-options.js';
@@ -48,6 +49,8 @@ export interface WorkerEntityDeps {
   dataConverter?: LoadedDataConverter;
   /** The process's shared workflow sandbox; an entity with workflows and none makes its own. */
   sandbox?: WorkflowSandbox;
+  /** Options of the sandbox the entity makes when it is given none. */
+  sandboxOptions?: SandboxOptions;
   /**
    * The process's shared sticky queue (the runtime passes one per namespace). Without it the
    * entity polls a sticky queue of its own, as the official SDK does.
@@ -261,7 +264,7 @@ export class WorkerEntity {
       }
       const bundle = await workflowBundleFrom(options);
       this.versioning.useDefaultBuildId(defaultBuildId(bundle.code));
-      const sandbox = deps.sandbox ?? (this.ownSandbox = await WorkflowSandbox.create());
+      const sandbox = deps.sandbox ?? (this.ownSandbox = await WorkflowSandbox.create(deps.sandboxOptions));
       sandbox.registerBundle(bundle);
       this.workflowWorker = new WorkflowWorker({
         connection: deps.connection,
