@@ -12,10 +12,13 @@
  *
  * In a `dropin` run, `TEMPO_CONFORMANCE_WORKER_MODULE` also replaces `@temporalio/worker` itself
  * (not its subpaths) with our drop-in facade (dropin-worker-module.ts), in the main thread only:
- * that is the worker file's import. In a workflow thread the harness is loaded only for the
- * globals its interceptor module injects (`Feature` and the client and activity modules), and
- * there it gets the official module, as in the official worker's threads (our facade is
- * TypeScript, which a plain-Node thread cannot load). Likewise in processes a feature forks (the
+ * that is the worker file's import. In a sandbox thread the harness is loaded only for the
+ * globals its interceptor module injects (`Feature` and the client and activity modules), inside
+ * the first activation: there `@temporalio/worker` is a stand-in holding the one name the harness
+ * reads at load (suite-build.ts writes it). The official package would load its native bridge and
+ * webpack inside that activation, several seconds on a loaded 2-core machine, which the deadlock
+ * timeout rightly stops (and a require stopped halfway leaves the harness half-initialised in the
+ * thread's module cache). The official worker's threads have most of it loaded already. Likewise in processes a feature forks (the
  * `client/http_proxy*` features re-run their file in a child with NODE_OPTIONS inherited): only
  * the feature process itself, which names its pid in `TEMPO_CONFORMANCE_FEATURE_PID`, gets it.
  *
@@ -23,6 +26,7 @@
  * TypeScript loader is in place.
  */
 import Module from 'node:module';
+import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 
 interface ModuleStatics {
@@ -30,7 +34,10 @@ interface ModuleStatics {
 }
 
 const harness = process.env.TEMPO_CONFORMANCE_HARNESS;
-const workerModule = isMainThread ? process.env.TEMPO_CONFORMANCE_WORKER_MODULE : undefined;
+const dropin = process.env.TEMPO_CONFORMANCE_WORKER_MODULE;
+const workerModule = isMainThread ? dropin : undefined;
+// Written beside this hook once compiled (CommonJS, so `__dirname` is the build directory).
+const threadStandIn = dropin && !isMainThread ? path.join(__dirname, 'thread-worker-stand-in.cjs') : undefined;
 /** Read at each resolve: the feature process sets it after this hook was preloaded. */
 const inFeatureProcess = () => process.env.TEMPO_CONFORMANCE_FEATURE_PID === String(process.pid);
 if (harness) {
@@ -41,6 +48,7 @@ if (harness) {
   statics._resolveFilename = (request, parent, isMain, options) => {
     if (request === '@temporalio/harness') return harness;
     if (workerModule && request === '@temporalio/worker' && inFeatureProcess()) return workerModule;
+    if (threadStandIn && request === '@temporalio/worker' && inFeatureProcess()) return threadStandIn;
     return resolve(request, parent, isMain, options);
   };
 }

@@ -36,6 +36,19 @@ export const SUITE_DEPENDENCIES: Readonly<Record<string, string>> = {
   'tsconfig-paths': 'client/http_proxy, client/http_proxy_auth (their client subprocess runs `node -r tsconfig-paths/register`)',
 };
 
+/** Beside harness-resolve.cjs: what `@temporalio/worker` is in a dropin run's sandbox threads (see harness-resolve.ts). */
+export const THREAD_WORKER_STAND_IN = 'thread-worker-stand-in.cjs';
+const THREAD_WORKER_STAND_IN_SOURCE = [
+  '// A dropin run loads the harness inside sandbox threads only for the globals its workflow interceptor',
+  '// module injects; the harness reads IllegalStateError at load and needs no worker there.',
+  "const { IllegalStateError } = require('@temporalio/common');",
+  'const absent = (name) => () => {',
+  "  throw new Error('@temporalio/worker.' + name + ' is not available inside a workflow sandbox thread (conformance stand-in)');",
+  '};',
+  "module.exports = { IllegalStateError, Worker: { create: absent('Worker.create') }, NativeConnection: { connect: absent('NativeConnection.connect') } };",
+  '',
+].join('\n');
+
 export interface SuiteBuild {
   readonly suiteRoot: string;
   readonly buildDir: string;
@@ -152,6 +165,7 @@ export async function prepareSuite(suiteRoot: string, repoRoot: string, buildNam
   const resolveHookPath = path.join(buildDir, 'harness-resolve.cjs');
   const hookSource = fileURLToPath(new URL('./harness-resolve.ts', import.meta.url));
   await build({ entryPoints: [hookSource], outfile: resolveHookPath, format: 'cjs', platform: 'node', target: 'node20', bundle: true, logLevel: 'error' });
+  await writeFile(path.join(buildDir, THREAD_WORKER_STAND_IN), THREAD_WORKER_STAND_IN_SOURCE);
   await writeFile(path.join(buildDir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.' } }, null, 2));
   return {
     suiteRoot,
