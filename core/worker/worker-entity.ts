@@ -363,18 +363,14 @@ export class WorkerEntity {
       const { connection } = this.deps;
       const naturalEndMs = connection.pollCompleteOnShutdown ? POLL_SETTLE_MS : Math.min(connection.longPollDeadlineMs + POLL_DEADLINE_SLACK_MS, POLL_NATURAL_END_MS);
       const shutdown = once(() => this.shutdownWorkerCall());
-      const stopping = Promise.all([
+      // Without the capability, ShutdownWorker goes out once the polls have ended: sent earlier it
+      // ends our sticky poll at once (bench/poll-end-probe.mts) yet the server goes on routing
+      // cached runs' tasks there, so the workflow side hands its runs back first (stopPolling).
+      await Promise.all([
         this.activityWorker.drain(plan, shutdown, naturalEndMs),
         this.workflowWorker?.stopPolling(Math.min(graceMs, naturalEndMs), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
         this.nexusWorker?.drain(plan, shutdown, naturalEndMs),
       ]);
-      // Without the capability ShutdownWorker still unloads our sticky queue at once, its poll
-      // answered empty by the server (bench/poll-end-probe.mts), so the next tasks of our cached
-      // runs go to the normal queue rather than wait on a queue nobody polls until their sticky
-      // schedule-to-start timeout. The normal-queue polls it leaves open end by their deadline.
-      // Sent once every poller has stopped re-polling (stopPolling above does that at once).
-      if (!connection.pollCompleteOnShutdown) void shutdown();
-      await stopping;
       await shutdown();
       // Workflow tasks waited for their local activities (or handed back at the heartbeat);
       // what still runs for runs just evicted stops now.

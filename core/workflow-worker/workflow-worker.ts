@@ -78,6 +78,8 @@ export class WorkflowWorker {
   private paused = false;
   /** Draining: completions stop naming the shared queue, so the server clears each run's stickiness. */
   private detached = false;
+  /** Runs handed back at the start of a drain (see stopPolling). */
+  private handingBack: Promise<void> | undefined;
 
   constructor(private readonly deps: WorkflowWorkerDeps) {
     this.slots = new Slots(deps.maxConcurrentWorkflowTaskExecutions);
@@ -159,6 +161,12 @@ export class WorkflowWorker {
    */
   async stopPolling(naturalEndMs: number, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
     this.detached = true;
+    // A server without workerPollCompleteOnShutdown keeps routing a cached run's next task to our
+    // sticky queue after we leave, where it waits for its sticky schedule-to-start timeout
+    // (measured: every run of a timer loop did). So the runs are handed back (ResetStickyTaskQueue)
+    // while our sticky polls are still open to take what is already routed, and answers given
+    // from now on carry no sticky queue (see binding()).
+    if (this.ownStickyQueue && !this.deps.connection.pollCompleteOnShutdown) this.handingBack ??= this.resetStickiness();
     await Promise.all(this.loops.map((l) => l.stopPolling(naturalEndMs, cancelOpenPolls)));
   }
 
@@ -177,6 +185,7 @@ export class WorkflowWorker {
         await this.resetStickiness();
         await this.stickySettled();
       }
+      await this.handingBack;
     })();
     // Bounded by the drain's force end: a task still running then (its answer retrying through
     // an outage, say) is left to the server, which times it out and hands it out again.
@@ -211,7 +220,8 @@ export class WorkflowWorker {
   private binding(): StickyBinding | undefined {
     if (this.ownStickyQueue) {
       const own = { name: this.ownStickyQueue, scheduleToStartTimeoutMs: this.deps.stickyQueueScheduleToStartTimeoutMs };
-      return { current: () => own };
+      // Draining on a server without workerPollCompleteOnShutdown: no answer makes a run sticky again (see stopPolling).
+      return { current: () => (this.detached && !this.deps.connection.pollCompleteOnShutdown ? undefined : own) };
     }
     const { shared, member } = this;
     if (!shared || !member) return undefined;

@@ -11,6 +11,7 @@ import { devServerDefaults, TemporalDevServer } from '../../../core/dev-server/t
 import { WorkerEntity } from '../../../core/worker/worker-entity.js';
 import { fixtureWorkflowsPath } from '../../helpers/official-worker.js';
 import { uniqueTaskQueue, waitFor } from '../../helpers/temporal.js';
+import path from 'node:path';
 import { scenarioActivities } from '../../fixtures/workflows/scenario-activities.js';
 
 let server: TemporalDevServer;
@@ -112,4 +113,31 @@ describe('drain on a server without workerPollCompleteOnShutdown', () => {
       await connection.close();
     }
   }, 120_000);
+
+  it("cached runs are handed back: their next tasks do not wait on the drained worker's sticky queue", async () => {
+    const taskQueue = uniqueTaskQueue('sticky-handback');
+    const connection = await Connection.connect({ address: server.address, namespace: 'default' });
+    const stickyTimeoutMs = 2_000;
+    const entity = new WorkerEntity(
+      { taskQueue, workflowsPath: path.resolve('test/fixtures/workflows/drain/timer-loop.ts'), activities: { noop: async () => undefined }, stickyQueueScheduleToStartTimeoutMs: stickyTimeoutMs },
+      { connection },
+    );
+    await entity.start();
+    const handles = await Promise.all(Array.from({ length: 5 }, (_, i) => client.workflow.start('timerLoop', { taskQueue, workflowId: `${taskQueue}-${i}` })));
+    try {
+      await waitFor(async () => ((await handles[0]!.fetchHistory()).events?.length ?? 0) > 30, 20_000, 'runs under way');
+      await entity.drain();
+      // Without the hand-back, every run's next task sat on the sticky queue and timed out
+      // (ScheduleToStart) after stickyTimeoutMs; no worker polls now, so nothing else can happen.
+      await new Promise((r) => setTimeout(r, stickyTimeoutMs * 2));
+      for (const h of handles) {
+        const events = (await h.fetchHistory()).events ?? [];
+        expect(events.filter((e) => e.workflowTaskTimedOutEventAttributes || e.workflowTaskFailedEventAttributes), h.workflowId).toEqual([]);
+      }
+    } finally {
+      await Promise.all(handles.map((h) => h.terminate('test done').catch(() => undefined)));
+      await entity.close();
+      await connection.close();
+    }
+  }, 60_000);
 });
