@@ -1,5 +1,6 @@
 import { Connection } from '../core/connection/connection.js';
 import { RuntimeError } from '../core/errors.js';
+import { WorkerOptionUnsupportedError } from './worker-options.js';
 import type { ConnectionInput, HttpConnectProxyOptions, TlsOptions } from '../core/connection/connection-options.js';
 
 /** The official `NativeConnectionOptions` fields this runtime understands (same names, same meaning). */
@@ -16,6 +17,9 @@ export interface NativeConnectionOptions {
   proxy?: HttpConnectProxyOptions;
 }
 
+/** The `NativeConnectionOptions` fields {@link NativeConnection.connect} honours. */
+const HONOURED = new Set(['address', 'tls', 'apiKey', 'metadata', 'proxy']);
+
 /**
  * A connection with the shape of `@temporalio/worker`'s `NativeConnection`: created with
  * `NativeConnection.connect()`, shared by workers, closed with `close()`.
@@ -30,8 +34,15 @@ export class NativeConnection {
 
   private constructor(readonly options: ConnectionInput) {}
 
-  /** Connects and checks that the server answers, as the official `connect` does. */
+  /**
+   * Connects and checks that the server answers, as the official `connect` does. An official
+   * option this runtime does not honour (`grpcCompression`, `dnsLoadBalancingConfig`,
+   * `payloadLimits`, `plugins`, …) is refused by name rather than silently dropped.
+   */
   static async connect(options: NativeConnectionOptions = {}): Promise<NativeConnection> {
+    for (const [name, value] of Object.entries(options)) {
+      if (value !== undefined && !HONOURED.has(name)) throw new WorkerOptionUnsupportedError(name, 'this runtime connects with @grpc/grpc-js and has no counterpart for it', 'NativeConnectionOptions');
+    }
     const input: ConnectionInput = {
       address: (options.address ?? '127.0.0.1:7233').replace(/^localhost:/, '127.0.0.1:'),
       ...(options.tls ? { tls: options.tls } : {}),

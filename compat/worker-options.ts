@@ -155,8 +155,8 @@ export async function applyPlugins(options: WorkerOptions): Promise<WorkerOption
 
 /** An official option this runtime does not implement yet: refused by name, never silently dropped. */
 export class WorkerOptionUnsupportedError extends RuntimeError {
-  constructor(option: string, why: string) {
-    super('WORKER_OPTION_UNSUPPORTED', `WorkerOptions.${option} is not supported by this runtime yet: ${why}. Remove it, or run this worker on @temporalio/worker.`);
+  constructor(option: string, why: string, owner: 'WorkerOptions' | 'NativeConnectionOptions' = 'WorkerOptions') {
+    super('WORKER_OPTION_UNSUPPORTED', `${owner}.${option} is not supported by this runtime yet: ${why}. Remove it, or run this worker on @temporalio/worker.`);
   }
 }
 

@@ -7,7 +7,7 @@ import { WorkerEntity } from '../core/worker/worker-entity.js';
 import type { WorkerState as EntityState } from '../core/worker/worker-state.js';
 import { NativeConnection } from './native-connection.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
-import { applyPlugins, translateWorkerOptions, type ActivityExecuteInput, type ActivityInterceptorsFactory, type WorkerOptions } from './worker-options.js';
+import { applyPlugins, translateWorkerOptions, WorkerOptionUnsupportedError, type ActivityExecuteInput, type ActivityInterceptorsFactory, type WorkerOptions } from './worker-options.js';
 
 /** The official `State` of a worker. */
 export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'DRAINED' | 'STOPPED' | 'FAILED';
@@ -56,6 +56,13 @@ export class Worker {
   static async create(input: WorkerOptions, deps: { logger?: Logger } = {}): Promise<Worker> {
     const options = await applyPlugins(input);
     const t = translateWorkerOptions(options);
+    // Duck-typed, not instanceof: the package may be loaded twice (ESM and CommonJS).
+    if (options.connection && typeof (options.connection as Partial<NativeConnection>).forNamespace !== 'function') {
+      throw new WorkerOptionUnsupportedError(
+        'connection',
+        "it is not this runtime's NativeConnection (an official @temporalio/worker one, such as TestWorkflowEnvironment's nativeConnection, cannot carry its calls); create one with NativeConnection.connect({ address }) from this package",
+      );
+    }
     const ownConnection = options.connection ? undefined : await NativeConnection.connect();
     const native = options.connection ?? ownConnection!;
     try {

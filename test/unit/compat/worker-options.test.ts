@@ -65,3 +65,17 @@ describe('translateWorkerOptions: the names that became real', () => {
     expect(() => translateWorkerOptions({ taskQueue: 'q', interceptors: { somethingNew: [] } as never })).toThrow(/interceptors\.somethingNew/);
   });
 });
+
+describe('NativeConnection.connect and Worker.create connections', () => {
+  it('refuses official NativeConnectionOptions it does not honour, by name, before connecting', async () => {
+    const { NativeConnection } = await import('../../../compat/native-connection.js');
+    await expect(NativeConnection.connect({ address: '127.0.0.1:1', grpcCompression: { type: 'gzip' } } as never)).rejects.toThrow(/NativeConnectionOptions\.grpcCompression is not supported/);
+    await expect(NativeConnection.connect({ address: '127.0.0.1:1', plugins: [] } as never)).rejects.toThrow(WorkerOptionUnsupportedError);
+  });
+
+  it('refuses a connection that is not ours (an official NativeConnection), saying what to pass instead', async () => {
+    const { Worker } = await import('../../../compat/worker.js');
+    const official = { workflowService: {}, close: async () => undefined };
+    await expect(Worker.create({ taskQueue: 'q', connection: official as never, activities: { a: async () => 1 } })).rejects.toThrow(/WorkerOptions\.connection.*NativeConnection\.connect/);
+  });
+});
