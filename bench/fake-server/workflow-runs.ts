@@ -93,8 +93,7 @@ export class WorkflowRuns {
     const run: Run = { n, workflowId, runId, taskQueue, input, activityResult: `out-${n}`, events: [], task: 1, token: '' };
     const now = msNumberToTs(Date.now());
     const tq = { name: taskQueue, kind: NORMAL };
-    run.events.push(
-      this.event(run, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, now, {
+    this.append(run, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, now, {
         workflowExecutionStartedEventAttributes: {
           workflowType: { name: WORKFLOW_TYPE },
           taskQueue: tq,
@@ -108,11 +107,10 @@ export class WorkflowRuns {
           header: {},
           workflowId,
         },
-      }),
-      this.event(run, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, now, { workflowTaskScheduledEventAttributes: { taskQueue: tq, startToCloseTimeout: WFT_TIMEOUT, attempt: 1 } }),
-    );
+      });
+    this.append(run, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, now, { workflowTaskScheduledEventAttributes: { taskQueue: tq, startToCloseTimeout: WFT_TIMEOUT, attempt: 1 } });
     this.runs.set(runId, run);
-    return this.startTask(run, 'fake-poller', run.events);
+    return this.startTask(run, 'fake-poller');
   }
 
   /** The whole history so far (GetWorkflowExecutionHistory, a worker's cache miss). */
@@ -183,14 +181,11 @@ export class WorkflowRuns {
     const completedId = run.events.length + 1;
     const startedId = Number(run.events.at(-1)!.eventId);
     const identity = req.identity ?? '';
-    run.events.push(
-      this.event(run, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, now, {
-        workflowTaskCompletedEventAttributes: { scheduledEventId: int64(startedId - 1), startedEventId: int64(startedId), identity, sdkMetadata: req.sdkMetadata, meteringMetadata: {} },
-      }),
-    );
+    this.append(run, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, now, {
+      workflowTaskCompletedEventAttributes: { scheduledEventId: int64(startedId - 1), startedEventId: int64(startedId), identity, sdkMetadata: req.sdkMetadata, meteringMetadata: {} },
+    });
     const scheduledId = completedId + 1;
-    run.events.push(
-      this.event(run, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, now, {
+    this.append(run, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, now, {
         activityTaskScheduledEventAttributes: {
           activityId: a.activityId,
           activityType: a.activityType,
@@ -204,29 +199,28 @@ export class WorkflowRuns {
           workflowTaskCompletedEventId: int64(completedId),
           retryPolicy: a.retryPolicy,
         },
-      }),
-      this.event(run, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, now, { activityTaskStartedEventAttributes: { scheduledEventId: int64(scheduledId), identity: 'fake-activity-worker', requestId: randomUUID(), attempt: 1 } }),
-      this.event(run, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, now, {
+      });
+    this.append(run, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, now, { activityTaskStartedEventAttributes: { scheduledEventId: int64(scheduledId), identity: 'fake-activity-worker', requestId: randomUUID(), attempt: 1 } });
+    this.append(run, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, now, {
         activityTaskCompletedEventAttributes: {
           result: { payloads: [defaultPayloadConverter.toPayload(run.activityResult)] },
           scheduledEventId: int64(scheduledId),
           startedEventId: int64(scheduledId + 1),
           identity: 'fake-activity-worker',
         },
-      }),
-    );
+      });
     const sticky = req.stickyAttributes?.workerTaskQueue?.name;
     const scheduledTq = sticky ? { name: sticky, kind: STICKY, normalName: run.taskQueue } : { name: run.taskQueue, kind: NORMAL };
-    run.events.push(this.event(run, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, now, { workflowTaskScheduledEventAttributes: { taskQueue: scheduledTq, startToCloseTimeout: WFT_TIMEOUT, attempt: 1 } }));
+    this.append(run, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, now, { workflowTaskScheduledEventAttributes: { taskQueue: scheduledTq, startToCloseTimeout: WFT_TIMEOUT, attempt: 1 } });
     run.task = 2;
     const firstNew = completedId - 1; // index of WorkflowTaskCompleted
     if (!sticky) {
-      this.route({ queue: run.taskQueue, sticky: false, task: this.startTask(run, identity, run.events) });
+      this.route({ queue: run.taskQueue, sticky: false, task: this.startTask(run, identity) });
       return;
     }
     // The sticky task carries only the new events; if no sticky poll takes it in time, the
     // server schedules it again on the normal queue, with the whole history.
-    const stickyTask = this.startTask(run, identity, run.events, firstNew);
+    const stickyTask = this.startTask(run, identity, firstNew);
     const afterMs = optionalTsToMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000;
     this.route({ queue: sticky, sticky: true, task: stickyTask }, {
       afterMs,
@@ -236,23 +230,22 @@ export class WorkflowRuns {
         const started = run.events.pop()!; // the sticky attempt was never started
         const scheduledEventId = Number(started.workflowTaskStartedEventAttributes!.scheduledEventId);
         const at = msNumberToTs(Date.now());
-        run.events.push(
-          this.event(run, ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, at, {
-            workflowTaskTimedOutEventAttributes: { scheduledEventId: int64(scheduledEventId), startedEventId: int64(0), timeoutType: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START },
-          }),
-        );
-        run.events.push(this.event(run, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, at, { workflowTaskScheduledEventAttributes: { taskQueue: { name: run.taskQueue, kind: NORMAL }, startToCloseTimeout: WFT_TIMEOUT, attempt: 1 } }));
-        this.route({ queue: run.taskQueue, sticky: false, task: this.startTask(run, identity, run.events) });
+        this.append(run, ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, at, {
+          workflowTaskTimedOutEventAttributes: { scheduledEventId: int64(scheduledEventId), startedEventId: int64(0), timeoutType: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START },
+        });
+        this.append(run, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, at, { workflowTaskScheduledEventAttributes: { taskQueue: { name: run.taskQueue, kind: NORMAL }, startToCloseTimeout: WFT_TIMEOUT, attempt: 1 } });
+        this.route({ queue: run.taskQueue, sticky: false, task: this.startTask(run, identity) });
       },
     });
   }
 
   /** Appends WorkflowTaskStarted and makes the poll response; `from` cuts the events to the new ones. */
-  private startTask(run: Run, identity: string, events: Event[], from = 0): Task {
+  private startTask(run: Run, identity: string, from = 0): Task {
+    const { events } = run;
     const now = msNumberToTs(Date.now());
     const previousStarted = [...events].reverse().find((e) => e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED);
     const scheduledId = events.length;
-    events.push(this.event(run, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, now, { workflowTaskStartedEventAttributes: { scheduledEventId: int64(scheduledId), identity, requestId: randomUUID(), historySizeBytes: int64(300 * events.length) } }));
+    this.append(run, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, now, { workflowTaskStartedEventAttributes: { scheduledEventId: int64(scheduledId), identity, requestId: randomUUID(), historySizeBytes: int64(300 * events.length) } });
     run.token = `wft/${++this.tokenSeq}`;
     this.byToken.set(run.token, run);
     return {
@@ -272,8 +265,9 @@ export class WorkflowRuns {
     };
   }
 
-  private event(run: Run, eventType: temporal.api.enums.v1.EventType, eventTime: ReturnType<typeof msNumberToTs>, attrs: Partial<Event>): Event {
+  /** Appends the run's next event. */
+  private append(run: Run, eventType: temporal.api.enums.v1.EventType, eventTime: ReturnType<typeof msNumberToTs>, attrs: Partial<Event>): void {
     const eventId = run.events.length + 1;
-    return { eventId: int64(eventId), eventTime, eventType, taskId: int64(1_048_576 + run.n * 16 + eventId), ...attrs };
+    run.events.push({ eventId: int64(eventId), eventTime, eventType, taskId: int64(1_048_576 + run.n * 16 + eventId), ...attrs });
   }
 }
