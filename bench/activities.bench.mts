@@ -4,23 +4,28 @@
  * all activities first, with no activity worker running, so they wait in the task queue's backlog.
  * Then the activity worker starts and the clock runs until it has completed every one; the
  * workflow side cannot be the bottleneck. A raw poll→respond loop with no user code gives the
- * ceiling of this server.
+ * ceiling of this server. Each activity worker runs in its own process (the ceiling loop in this
+ * one); activities/s and CPU per activity (that process's user + system ms ÷ activities) are taken
+ * from its first activity to its last, so process start-up counts in neither.
  *
  *   npm run bench:activities            (BENCH_ACTIVITIES=2000 BENCH_ROUNDS=3 to change the load)
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { Connection } from '../core/connection/connection.js';
 import { temporal } from '../core/connection/proto.js';
-import { WorkerEntity } from '../core/worker/worker-entity.js';
 import { fixtureWorkflowsPath } from '../test/helpers/official-worker.js';
 import { benchClient, benchServer, median, report } from './support.js';
 
 const TOTAL = Number(process.env.BENCH_ACTIVITIES ?? 2000);
 const PER_WORKFLOW = 100;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// The ceiling loop's count (the workers count their own, in their processes).
 let done = 0;
 let allDone: () => void = () => undefined;
+let finishedAll = Promise.resolve();
 const noop = async () => {
   if (++done === TOTAL) allDone();
 };
@@ -32,22 +37,45 @@ const workflowBundle = await bundleWorkflowCode({ workflowsPath: fixtureWorkflow
 const native = await NativeConnection.connect({ address: server.address });
 const ours = await Connection.connect({ address: server.address });
 
-type ActivitySide = (taskQueue: string) => Promise<() => Promise<void>>;
+/** One measurement: activities/s and, for a worker in its own process, CPU ms per activity. */
+interface Result {
+  perSec: number;
+  cpuMs?: number;
+}
+type ActivitySide = (taskQueue: string) => Promise<{ result: Promise<Result>; stop: () => Promise<void> }>;
+
+/** The activity worker in its own process (bench/activity-worker-process.mts). */
+function workerProcess(kind: 'official' | 'ours'): ActivitySide {
+  return async (taskQueue) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/activity-worker-process.mts', kind, taskQueue, server.address, String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => child.once('exit', r));
+    let first: [number, number] | undefined;
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const result = new Promise<Result>((resolve, reject) => {
+      void exited.then(() => reject(new Error(`${kind} activity worker exited early`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const [what, cpu, at] = line.split(' ');
+        if (what === 'READY') ready();
+        else if (what === 'FIRST') first = [Number(cpu), Number(at)];
+        else if (what === 'DONE' && first) resolve({ perSec: (TOTAL - 1) / ((Number(at) - first[1]) / 1000), cpuMs: (Number(cpu) - first[0]) / 1000 / (TOTAL - 1) });
+      });
+    });
+    result.catch(() => undefined);
+    await Promise.race([isReady, result]);
+    return {
+      result,
+      stop: async () => {
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  };
+}
 
 const sides: Record<string, ActivitySide> = {
-  official: async (taskQueue) => {
-    const w = await Worker.create({ connection: native, taskQueue, activities: { noop } });
-    const running = w.run();
-    return async () => {
-      w.shutdown();
-      await running;
-    };
-  },
-  ours: async (taskQueue) => {
-    const e = new WorkerEntity({ taskQueue, activities: { noop } }, { connection: ours });
-    await e.start();
-    return () => e.close();
-  },
+  official: workerProcess('official'),
+  ours: workerProcess('ours'),
   ceiling: async (taskQueue) => {
     // No user code, no converters: poll, answer, repeat. What this server can do.
     const abort = new AbortController();
@@ -60,9 +88,13 @@ const sides: Record<string, ActivitySide> = {
         if (t?.taskToken?.length) void ours.call('respondActivityTaskCompleted', { namespace: 'default', taskToken: t.taskToken, identity: 'ceiling' }).then(noop);
       }
     });
-    return async () => {
-      abort.abort();
-      await Promise.all(loops);
+    const started = performance.now();
+    return {
+      result: finishedAll.then(() => ({ perSec: TOTAL / ((performance.now() - started) / 1000) })),
+      stop: async () => {
+        abort.abort();
+        await Promise.all(loops);
+      },
     };
   },
 };
@@ -82,7 +114,7 @@ async function waitForBacklog(taskQueue: string): Promise<void> {
   }
 }
 
-async function measure(side: string): Promise<number> {
+async function measure(side: string): Promise<Result> {
   const taskQueue = `bench-act-${side}-${randomUUID()}`;
   const wfWorker = await Worker.create({ connection: native, taskQueue, workflowBundle, maxCachedWorkflows: 100 });
   const wfRunning = wfWorker.run();
@@ -93,27 +125,31 @@ async function measure(side: string): Promise<number> {
   );
   await waitForBacklog(taskQueue);
   done = 0;
-  const finished = new Promise<void>((r) => (allDone = r));
-  const started = performance.now();
-  const stopActivities = await sides[side]!(taskQueue);
-  await finished;
-  const seconds = (performance.now() - started) / 1000;
+  finishedAll = new Promise<void>((r) => (allDone = r));
+  const { result, stop } = await sides[side]!(taskQueue);
+  const r = await result;
   await Promise.all(handles.map((h) => h.result()));
-  await stopActivities();
+  await stop();
   wfWorker.shutdown();
   await wfRunning;
-  return TOTAL / seconds;
+  return r;
 }
 
-const results: Record<string, number[]> = { official: [], ours: [], ceiling: [] };
+const results: Record<string, Result[]> = { official: [], ours: [], ceiling: [] };
 await measure('ours'); // warm-up: server caches, JIT
 for (let r = 0; r < ROUNDS; r++) for (const side of ['official', 'ours', 'ceiling']) results[side]!.push(await measure(side));
 
-const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+const perSec = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v.map((x) => x.perSec))]));
+const cpu = (side: string) => median(results[side]!.map((x) => x.cpuMs ?? NaN));
 report(`no-op activities/s (${TOTAL} activities, ${PER_WORKFLOW} per workflow, median of ${ROUNDS})`, [
-  ...Object.entries(results).map(([side, v]) => ({ side, 'activities/s (median)': Math.round(m[side]!), rounds: v.map(Math.round).join(' ') })),
-  { side: 'ratio ours/official', 'activities/s (median)': +(m.ours! / m.official!).toFixed(2), rounds: '' },
-  { side: 'ratio ours/ceiling', 'activities/s (median)': +(m.ours! / m.ceiling!).toFixed(2), rounds: '' },
+  ...Object.entries(results).map(([side, v]) => ({
+    side,
+    'activities/s (median)': Math.round(perSec[side]!),
+    'worker CPU ms per activity': side === 'ceiling' ? '' : +cpu(side).toFixed(3),
+    rounds: v.map((x) => Math.round(x.perSec)).join(' '),
+  })),
+  { side: 'ratio ours/official', 'activities/s (median)': +(perSec.ours! / perSec.official!).toFixed(2), 'worker CPU ms per activity': +(cpu('ours') / cpu('official')).toFixed(2), rounds: '' },
+  { side: 'ratio ours/ceiling', 'activities/s (median)': +(perSec.ours! / perSec.ceiling!).toFixed(2), 'worker CPU ms per activity': '', rounds: '' },
 ]);
 
 await ours.close();

@@ -8,6 +8,7 @@
  *     BENCH_ROUNDS (3)     rounds per worker and configuration; medians are reported
  *     BENCH_WINDOW_MS (8000) measuring window, after BENCH_WARMUP_MS (5000) of warm-up
  *     BENCH_MODES (activities,workflows); BENCH_VERBOSE=1 prints each measurement
+ *     BENCH_WORKERS (official,ours); BENCH_CONFIGS (all: 0,1,2); BENCH_CPU_PROF=<dir> writes each worker's --cpu-prof there
  *
  * Activities: a no-op `echo` activity (returns its argument). Workflow tasks: `oneActivity` runs,
  * two workflow tasks each (see ./workflow-runs.ts). Each worker is tried with the same
@@ -29,6 +30,8 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 5_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8_000);
 const VERBOSE = process.env.BENCH_VERBOSE === '1';
 const MODES = (process.env.BENCH_MODES ?? 'activities,workflows').split(',') as Mode[];
+const WORKERS = (process.env.BENCH_WORKERS ?? 'official,ours').split(',') as Kind[];
+const CONFIG_PICK = process.env.BENCH_CONFIGS?.split(',').map(Number);
 
 /** The same options for both workers, by their official names. */
 const CONFIGS: Record<Mode, Record<string, number>[]> = {
@@ -89,7 +92,8 @@ const fake = await FakeWorkflowService.start();
 
 async function measure(kind: Kind, mode: Mode, config: Record<string, number>): Promise<Sample> {
   const taskQueue = `fake-${mode}-${kind}-${randomUUID()}`;
-  const node = [process.execPath, '--import', 'tsx', 'bench/fake-server/worker-process.mts', kind, mode, fake.address, taskQueue, JSON.stringify(config)];
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const node = [process.execPath, ...prof, '--import', 'tsx', 'bench/fake-server/worker-process.mts', kind, mode, fake.address, taskQueue, JSON.stringify(config)];
   const [cmd, ...args] = taskset ? ['taskset', '-c', '1', ...node] : node;
   const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
@@ -131,11 +135,13 @@ const summary: Record<string, string | number>[] = [];
 for (const mode of MODES) {
   const best: Partial<Record<Kind, { config: number; sample: Sample }>> = {};
   for (const [i, config] of CONFIGS[mode].entries()) {
+    if (CONFIG_PICK && !CONFIG_PICK.includes(i)) continue;
     const samples: Record<Kind, Sample[]> = { official: [], ours: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      for (const kind of r % 2 === 0 ? (['official', 'ours'] as const) : (['ours', 'official'] as const)) samples[kind].push(await measure(kind, mode, config));
+      const order = r % 2 === 0 ? WORKERS : [...WORKERS].reverse();
+      for (const kind of order) samples[kind].push(await measure(kind, mode, config));
     }
-    for (const kind of ['official', 'ours'] as const) {
+    for (const kind of WORKERS) {
       const s = samples[kind];
       const m: Sample = { tasksPerSec: median(s.map((x) => x.tasksPerSec)), cpuMsPerTask: median(s.map((x) => x.cpuMsPerTask)), workerCores: median(s.map((x) => x.workerCores)), fakeCores: median(s.map((x) => x.fakeCores)) };
       rows.push({
@@ -151,8 +157,9 @@ for (const mode of MODES) {
       if (!best[kind] || m.tasksPerSec > best[kind].sample.tasksPerSec) best[kind] = { config: i, sample: m };
     }
   }
-  const o = best.official!;
-  const u = best.ours!;
+  const o = best.official;
+  const u = best.ours;
+  if (!o || !u) continue;
   summary.push(
     { mode, metric: 'tasks/s (best config)', official: Math.round(o.sample.tasksPerSec), ours: Math.round(u.sample.tasksPerSec), 'ours/official': +(u.sample.tasksPerSec / o.sample.tasksPerSec).toFixed(2), configs: `${o.config} / ${u.config}` },
     { mode, metric: 'worker CPU ms per task', official: +o.sample.cpuMsPerTask.toFixed(3), ours: +u.sample.cpuMsPerTask.toFixed(3), 'ours/official': +(u.sample.cpuMsPerTask / o.sample.cpuMsPerTask).toFixed(2), configs: `${o.config} / ${u.config}` },
