@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { setMaxListeners } from 'node:events';
 import { backoffDelayMs, sleep } from './connection/backoff.js';
 import type { RetryOptions } from './connection/connection-options.js';
 import { ServiceCallError, type Connection, type RequestOf, type ResponseOf } from './connection/connection.js';
@@ -7,6 +8,17 @@ import type { Logger } from './logger.js';
 import type { Slots } from './slots.js';
 
 const noop = (): void => undefined;
+
+/**
+ * The controller every poll of a loop listens to: each open poll and each poller waiting for a
+ * slot holds one listener until it ends, so a loop with more than 10 pollers would trip Node's
+ * MaxListenersExceededWarning although nothing leaks.
+ */
+function pollController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
+}
 
 /** Wraps `fn` so it runs at most once; every call gets the first call's promise. */
 export function once<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -73,7 +85,7 @@ export interface PollLoopOptions<T> {
  * flight and holds the pollers; tasks already taken keep running.
  */
 export class PollLoop<T> {
-  private pollAbort = new AbortController();
+  private pollAbort = pollController();
   private stopped = false;
   private paused = false;
   private resumeGate: { promise: Promise<void>; open: () => void } | undefined;
@@ -104,7 +116,7 @@ export class PollLoop<T> {
   resume(): void {
     if (!this.paused || this.stopped) return;
     this.paused = false;
-    this.pollAbort = new AbortController();
+    this.pollAbort = pollController();
     this.resumeGate?.open();
     this.resumeGate = undefined;
   }

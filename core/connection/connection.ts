@@ -234,7 +234,9 @@ export class Connection {
     if (!c) this.codecCache.set(method, (c = codecs(method)));
     const { path, req, res } = c;
     const timeoutMs = opts.timeoutMs ?? (opts.longPoll ? this.longPollDeadlineMs : this.options.callTimeoutMs);
-    const bytes = Buffer.from(req.encode(request).finish());
+    // A view, not a copy: grpc-js only reads it.
+    const encoded = req.encode(request).finish();
+    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest<Buffer, Buffer>(
         path,
