@@ -62,6 +62,12 @@ export interface ConnectionOptions {
   /** Deadline of the start-up checks. @default 10000 */
   connectTimeoutMs: number;
   retry: RetryOptions;
+  /**
+   * How calls travel: `'grpc-js'` (`@grpc/grpc-js`), or `'http2'`, unary gRPC straight on
+   * `node:http2` at well under half of grpc-js's CPU per call (core/connection/http2-transport.ts).
+   * @default `TEMPO_GRPC_TRANSPORT` if it says `http2`, else 'grpc-js'
+   */
+  transport: 'grpc-js' | 'http2';
 }
 
 export const connectionDefaults: ConnectionOptions = {
@@ -74,6 +80,8 @@ export const connectionDefaults: ConnectionOptions = {
   uncompletedPollTimeoutMs: 3_000,
   connectTimeoutMs: 10_000,
   retry: { initialIntervalMs: 100, maxIntervalMs: 5_000, backoffCoefficient: 2, jitter: 0.2, maxAttempts: 10 },
+  // The environment may pick the transport so a whole test suite can run on either.
+  transport: process.env.TEMPO_GRPC_TRANSPORT === 'http2' ? 'http2' : 'grpc-js',
 };
 
 /** What callers may pass: every field optional, retry fields too. */
@@ -108,6 +116,7 @@ export const connectionInputSchema = z
     // Below ~2 s the server has no time to answer empty before the deadline fires.
     uncompletedPollTimeoutMs: z.number().int().min(2_000),
     connectTimeoutMs: z.number().int().positive(),
+    transport: z.enum(['grpc-js', 'http2']),
     retry: z
       .object({
         initialIntervalMs: z.number().positive(),

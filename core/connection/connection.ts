@@ -4,6 +4,8 @@ import { validate } from '../validate.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 import { connectionDefaults, connectionInputSchema, type ConnectionInput, type ConnectionOptions } from './connection-options.js';
 import { temporal } from './proto.js';
+import { Http2Transport } from './http2-transport.js';
+import { GrpcJsTransport, type TransportError, type UnaryTransport } from './unary-transport.js';
 
 type Service = temporal.api.workflowservice.v1.WorkflowService;
 type v1 = typeof temporal.api.workflowservice.v1;
@@ -84,6 +86,9 @@ interface Codec {
   decode(bytes: Uint8Array): unknown;
 }
 
+/** History pages and workflow task responses can be large. */
+const MAX_RECEIVE_BYTES = 128 * 1024 * 1024;
+
 const SERVICE_PATH = '/temporal.api.workflowservice.v1.WorkflowService/';
 
 function codecs(method: string): { path: string; req: Codec; res: Codec } {
@@ -127,8 +132,7 @@ function proxyChannelOptions(options: ConnectionOptions): grpc.ChannelOptions {
  * interceptors and workflow APIs on its hot path.
  */
 export class Connection {
-  private readonly client: grpc.Client;
-  private readonly metadata: grpc.Metadata;
+  private readonly transport: UnaryTransport;
   private readonly codecCache = new Map<string, ReturnType<typeof codecs>>();
   private closed = false;
   /** What GetSystemInfo reported on connect. */
@@ -138,22 +142,41 @@ export class Connection {
 
   private constructor(readonly options: ConnectionOptions) {
     const t = typeof options.tls === 'object' ? options.tls : undefined;
-    this.client = new grpc.Client(options.proxy ? options.proxy.targetHost.replace(/^http:\/\//, '') : options.address, credentials(options), {
-      ...proxyChannelOptions(options),
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 15_000,
-      // History pages and workflow task responses can be large.
-      'grpc.max_receive_message_length': 128 * 1024 * 1024,
-      // grpc-js backs reconnects off up to 120 s: after a minute-long outage the channel would
-      // stay down for up to that long after the server is back. Answers retried through an
-      // outage (CallOptions.retryUntil) need it back within seconds.
-      'grpc.initial_reconnect_backoff_ms': 500,
-      'grpc.max_reconnect_backoff_ms': 5_000,
-      ...(t?.serverNameOverride ? { 'grpc.ssl_target_name_override': t.serverNameOverride, 'grpc.default_authority': t.serverNameOverride } : {}),
-    });
-    this.metadata = new grpc.Metadata();
-    for (const [k, v] of Object.entries(options.metadata)) this.metadata.set(k, v);
-    if (options.apiKey) this.metadata.set('authorization', `Bearer ${options.apiKey}`);
+    const metadata: Record<string, string> = { ...options.metadata, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
+    // Through an HTTP CONNECT proxy calls stay on grpc-js, which tunnels (the http2 transport does not).
+    if (options.transport === 'http2' && !options.proxy) {
+      const tls = options.tls === false && options.apiKey ? true : options.tls;
+      const buf = (v: Buffer | string | undefined) => (v === undefined ? undefined : Buffer.isBuffer(v) ? v : Buffer.from(v));
+      this.transport = new Http2Transport({
+        address: options.address,
+        tls: tls === false ? false : { ca: buf(t?.serverRootCACertificate), cert: buf(t?.clientCertPair?.crt), key: buf(t?.clientCertPair?.key), serverNameOverride: t?.serverNameOverride },
+        headers: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k.toLowerCase(), v])),
+        maxReceiveMessageBytes: MAX_RECEIVE_BYTES,
+        keepaliveTimeMs: 30_000,
+        keepaliveTimeoutMs: 15_000,
+      });
+      return;
+    }
+    const md = new grpc.Metadata();
+    for (const [k, v] of Object.entries(metadata)) md.set(k, v);
+    this.transport = new GrpcJsTransport(
+      options.proxy ? options.proxy.targetHost.replace(/^http:\/\//, '') : options.address,
+      credentials(options),
+      {
+        ...proxyChannelOptions(options),
+        'grpc.keepalive_time_ms': 30_000,
+        'grpc.keepalive_timeout_ms': 15_000,
+        // History pages and workflow task responses can be large.
+        'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+        // grpc-js backs reconnects off up to 120 s: after a minute-long outage the channel would
+        // stay down for up to that long after the server is back. Answers retried through an
+        // outage (CallOptions.retryUntil) need it back within seconds.
+        'grpc.initial_reconnect_backoff_ms': 500,
+        'grpc.max_reconnect_backoff_ms': 5_000,
+        ...(t?.serverNameOverride ? { 'grpc.ssl_target_name_override': t.serverNameOverride, 'grpc.default_authority': t.serverNameOverride } : {}),
+      },
+      md,
+    );
   }
 
   /**
@@ -168,14 +191,14 @@ export class Connection {
     try {
       conn.systemInfo = await conn.call('getSystemInfo', {}, { timeoutMs, retry: false });
     } catch (cause) {
-      conn.client.close();
+      conn.transport.close();
       throw new ConnectionError('CONNECTION_UNREACHABLE', `Temporal server at ${options.address} did not answer GetSystemInfo: ${(cause as Error).message}. Check the address, TLS settings and that the server is running.`, { cause });
     }
     try {
       const ns = await conn.call('describeNamespace', { namespace: options.namespace }, { timeoutMs, retry: false });
       conn.namespaceCapabilities = ns.namespaceInfo?.capabilities;
     } catch (cause) {
-      conn.client.close();
+      conn.transport.close();
       const notFound = cause instanceof ServiceCallError && cause.grpcCode === grpc.status.NOT_FOUND;
       throw new ConnectionError(
         notFound ? 'NAMESPACE_NOT_FOUND' : 'NAMESPACE_CHECK_FAILED',
@@ -234,32 +257,16 @@ export class Connection {
     if (!c) this.codecCache.set(method, (c = codecs(method)));
     const { path, req, res } = c;
     const timeoutMs = opts.timeoutMs ?? (opts.longPoll ? this.longPollDeadlineMs : this.options.callTimeoutMs);
-    // A view, not a copy: grpc-js only reads it.
-    const encoded = req.encode(request).finish();
-    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    return new Promise((resolve, reject) => {
-      const call = this.client.makeUnaryRequest<Buffer, Buffer>(
-        path,
-        (b) => b,
-        (b) => b,
-        bytes,
-        this.metadata,
-        { deadline: Date.now() + timeoutMs },
-        (err, value) => {
-          opts.signal?.removeEventListener('abort', onAbort);
-          if (err) reject(new ServiceCallError(method, err.code, err.details || err.message, { cause: err }));
-          else resolve(res.decode(value!));
-        },
-      );
-      const onAbort = () => call.cancel();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.transport.unary(path, req.encode(request).finish(), timeoutMs, opts.signal).then(
+      (bytes) => res.decode(bytes),
+      (err: TransportError) => Promise.reject(new ServiceCallError(method, err.code, err.details || err.message, { cause: err })),
+    );
   }
 
   /** Closes the channel; calls in flight fail with CANCELLED. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.client.close();
+    this.transport.close();
   }
 }

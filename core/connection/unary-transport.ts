@@ -1,0 +1,54 @@
+/**
+ * How a {@link Connection} sends one unary call: grpc-js (the default) or straight on node:http2
+ * (`ConnectionOptions.transport: 'http2'`, see http2-transport.ts). Both take and give encoded
+ * messages; the Connection owns codecs, retries and errors.
+ */
+import * as grpc from '@grpc/grpc-js';
+
+/** A failed call: its gRPC status and the server's (or the transport's) message. */
+export interface TransportError extends Error {
+  code: grpc.status;
+  details: string;
+}
+
+export interface UnaryTransport {
+  /** Resolves with the answer's encoded message; rejects with a {@link TransportError}. */
+  unary(path: string, message: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Buffer>;
+  /** Ends calls in flight (CANCELLED) and the connection. */
+  close(): void;
+}
+
+/** The grpc-js generic client, as `@temporalio/client`'s connection uses it. */
+export class GrpcJsTransport implements UnaryTransport {
+  private readonly client: grpc.Client;
+
+  constructor(address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions, private readonly metadata: grpc.Metadata) {
+    this.client = new grpc.Client(address, credentials, options);
+  }
+
+  unary(path: string, message: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+    // A view, not a copy: grpc-js only reads it.
+    const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(
+        path,
+        (b) => b,
+        (b) => b,
+        bytes,
+        this.metadata,
+        { deadline: Date.now() + timeoutMs },
+        (err, value) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (err) reject(Object.assign(err, { details: err.details || err.message }));
+          else resolve(value!);
+        },
+      );
+      const onAbort = () => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
