@@ -8,7 +8,7 @@
  *     BENCH_ROUNDS (3)     rounds per worker and configuration; medians are reported
  *     BENCH_WINDOW_MS (8000) measuring window, after BENCH_WARMUP_MS (5000) of warm-up
  *     BENCH_MODES (activities,workflows); BENCH_VERBOSE=1 prints each measurement
- *     BENCH_WORKERS (official,ours); BENCH_CONFIGS (all: 0,1,2); BENCH_CPU_PROF=<dir> writes each worker's --cpu-prof there
+ *     BENCH_WORKERS (official,ours,ours-http2: ours with `transport: 'http2'`); BENCH_CONFIGS (all: 0,1,2); BENCH_CPU_PROF=<dir> writes each worker's --cpu-prof there
  *
  * Activities: a no-op `echo` activity (returns its argument). Workflow tasks: `oneActivity` runs,
  * two workflow tasks each (see ./workflow-runs.ts). Each worker is tried with the same
@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { median, report } from '../support.js';
 import { FakeWorkflowService, type FakeMode } from './fake-workflow-service.js';
 
-type Kind = 'official' | 'ours';
+type Kind = 'official' | 'ours' | 'ours-http2';
 type Mode = Exclude<FakeMode, 'idle'>;
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -30,7 +30,7 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 5_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8_000);
 const VERBOSE = process.env.BENCH_VERBOSE === '1';
 const MODES = (process.env.BENCH_MODES ?? 'activities,workflows').split(',') as Mode[];
-const WORKERS = (process.env.BENCH_WORKERS ?? 'official,ours').split(',') as Kind[];
+const WORKERS = (process.env.BENCH_WORKERS ?? 'official,ours,ours-http2').split(',') as Kind[];
 const CONFIG_PICK = process.env.BENCH_CONFIGS?.split(',').map(Number);
 
 /** The same options for both workers, by their official names. */
@@ -136,7 +136,7 @@ for (const mode of MODES) {
   const best: Partial<Record<Kind, { config: number; sample: Sample }>> = {};
   for (const [i, config] of CONFIGS[mode].entries()) {
     if (CONFIG_PICK && !CONFIG_PICK.includes(i)) continue;
-    const samples: Record<Kind, Sample[]> = { official: [], ours: [] };
+    const samples: Record<Kind, Sample[]> = { official: [], ours: [], 'ours-http2': [] };
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? WORKERS : [...WORKERS].reverse();
       for (const kind of order) samples[kind].push(await measure(kind, mode, config));
@@ -158,12 +158,14 @@ for (const mode of MODES) {
     }
   }
   const o = best.official;
-  const u = best.ours;
-  if (!o || !u) continue;
-  summary.push(
-    { mode, metric: 'tasks/s (best config)', official: Math.round(o.sample.tasksPerSec), ours: Math.round(u.sample.tasksPerSec), 'ours/official': +(u.sample.tasksPerSec / o.sample.tasksPerSec).toFixed(2), configs: `${o.config} / ${u.config}` },
-    { mode, metric: 'worker CPU ms per task', official: +o.sample.cpuMsPerTask.toFixed(3), ours: +u.sample.cpuMsPerTask.toFixed(3), 'ours/official': +(u.sample.cpuMsPerTask / o.sample.cpuMsPerTask).toFixed(2), configs: `${o.config} / ${u.config}` },
-  );
+  for (const kind of ['ours', 'ours-http2'] as const) {
+    const u = best[kind];
+    if (!o || !u) continue;
+    summary.push(
+      { mode, metric: 'tasks/s (best config)', official: Math.round(o.sample.tasksPerSec), worker: kind, ours: Math.round(u.sample.tasksPerSec), 'ours/official': +(u.sample.tasksPerSec / o.sample.tasksPerSec).toFixed(2), configs: `${o.config} / ${u.config}` },
+      { mode, metric: 'worker CPU ms per task', official: +o.sample.cpuMsPerTask.toFixed(3), worker: kind, ours: +u.sample.cpuMsPerTask.toFixed(3), 'ours/official': +(u.sample.cpuMsPerTask / o.sample.cpuMsPerTask).toFixed(2), configs: `${o.config} / ${u.config}` },
+    );
+  }
 }
 
 console.log('\nconfigurations:');

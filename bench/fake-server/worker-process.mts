@@ -1,7 +1,8 @@
 /**
  * One worker in its own process against the fake server, as a user would run it:
- *   tsx bench/fake-server/worker-process.mts <ours|official> <activities|workflows> <address> <taskQueue> '<options JSON>'
- * Ours through the package's public entry (Connection + WorkerEntity), the official one through
+ *   tsx bench/fake-server/worker-process.mts <ours|ours-http2|official> <activities|workflows> <address> <taskQueue> '<options JSON>'
+ * Ours through the package's public entry (Connection + WorkerEntity; `ours-http2` with the
+ * connection option `transport: 'http2'`), the official one through
  * `@temporalio/worker`; the options JSON holds the official `WorkerOptions` concurrency fields,
  * passed unchanged to either. Prints READY once polling; drains and exits on SIGTERM.
  */
@@ -31,7 +32,7 @@ if (kind === 'official') {
     await connection.close();
   };
 } else {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, ...(kind === 'ours-http2' ? { transport: 'http2' as const } : {}) });
   const entity = new WorkerEntity({ taskQueue, ...side, ...concurrency }, { connection });
   await entity.start();
   stop = async () => {
