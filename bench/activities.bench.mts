@@ -152,6 +152,9 @@ report(`no-op activities/s (${TOTAL} activities, ${PER_WORKFLOW} per workflow, m
   { side: 'ratio ours/ceiling', 'activities/s (median)': +(perSec.ours! / perSec.ceiling!).toFixed(2), 'worker CPU ms per activity': '', rounds: '' },
 ]);
 
+// CPU per activity as a metric row too, for bench/summary.mts.
+report('worker CPU per activity', [{ metric: 'worker CPU per activity (ms)', official: +cpu('official').toFixed(3), ours: +cpu('ours').toFixed(3), 'ours/official': +(cpu('ours') / cpu('official')).toFixed(2) }]);
+
 await ours.close();
 await native.close();
 await close();
