@@ -45,7 +45,7 @@ interface Result {
 type ActivitySide = (taskQueue: string) => Promise<{ result: Promise<Result>; stop: () => Promise<void> }>;
 
 /** The activity worker in its own process (bench/activity-worker-process.mts). */
-function workerProcess(kind: 'official' | 'ours'): ActivitySide {
+function workerProcess(kind: 'official' | 'ours' | 'ours-http2'): ActivitySide {
   return async (taskQueue) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/activity-worker-process.mts', kind, taskQueue, server.address, String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((r) => child.once('exit', r));
@@ -76,6 +76,8 @@ function workerProcess(kind: 'official' | 'ours'): ActivitySide {
 const sides: Record<string, ActivitySide> = {
   official: workerProcess('official'),
   ours: workerProcess('ours'),
+  // Ours on the connection option `transport: 'http2'` (core/connection/http2-transport.ts).
+  'ours-http2': workerProcess('ours-http2'),
   ceiling: async (taskQueue) => {
     // No user code, no converters: poll, answer, repeat. What this server can do.
     const abort = new AbortController();
@@ -135,9 +137,9 @@ async function measure(side: string): Promise<Result> {
   return r;
 }
 
-const results: Record<string, Result[]> = { official: [], ours: [], ceiling: [] };
+const results: Record<string, Result[]> = { official: [], ours: [], 'ours-http2': [], ceiling: [] };
 await measure('ours'); // warm-up: server caches, JIT
-for (let r = 0; r < ROUNDS; r++) for (const side of ['official', 'ours', 'ceiling']) results[side]!.push(await measure(side));
+for (let r = 0; r < ROUNDS; r++) for (const side of ['official', 'ours', 'ours-http2', 'ceiling']) results[side]!.push(await measure(side));
 
 const perSec = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v.map((x) => x.perSec))]));
 const cpu = (side: string) => median(results[side]!.map((x) => x.cpuMs ?? NaN));
@@ -149,11 +151,15 @@ report(`no-op activities/s (${TOTAL} activities, ${PER_WORKFLOW} per workflow, m
     rounds: v.map((x) => Math.round(x.perSec)).join(' '),
   })),
   { side: 'ratio ours/official', 'activities/s (median)': +(perSec.ours! / perSec.official!).toFixed(2), 'worker CPU ms per activity': +(cpu('ours') / cpu('official')).toFixed(2), rounds: '' },
+  { side: "ratio ours-http2/official", 'activities/s (median)': +(perSec['ours-http2']! / perSec.official!).toFixed(2), 'worker CPU ms per activity': +(cpu('ours-http2') / cpu('official')).toFixed(2), rounds: '' },
   { side: 'ratio ours/ceiling', 'activities/s (median)': +(perSec.ours! / perSec.ceiling!).toFixed(2), 'worker CPU ms per activity': '', rounds: '' },
 ]);
 
 // CPU per activity as a metric row too, for bench/summary.mts.
-report('worker CPU per activity', [{ metric: 'worker CPU per activity (ms)', official: +cpu('official').toFixed(3), ours: +cpu('ours').toFixed(3), 'ours/official': +(cpu('ours') / cpu('official')).toFixed(2) }]);
+report('worker CPU per activity', [
+  { metric: 'worker CPU per activity (ms)', official: +cpu('official').toFixed(3), ours: +cpu('ours').toFixed(3), 'ours/official': +(cpu('ours') / cpu('official')).toFixed(2) },
+  { metric: "worker CPU per activity (ms), ours with transport 'http2'", official: +cpu('official').toFixed(3), ours: +cpu('ours-http2').toFixed(3), 'ours/official': +(cpu('ours-http2') / cpu('official')).toFixed(2) },
+]);
 
 await ours.close();
 await native.close();

@@ -1,6 +1,6 @@
 /**
  * The activity worker of `bench:activities`, alone in its own process so its CPU is its own:
- *   tsx bench/activity-worker-process.mts <ours|official> <taskQueue> <address> <activities>
+ *   tsx bench/activity-worker-process.mts <ours|ours-http2|official> <taskQueue> <address> <activities>
  * Registers a no-op `noop` activity and prints `FIRST <cpu µs> <epoch ms>` when the first one
  * runs and `DONE <cpu µs> <epoch ms>` when the last one has (CPU is this process's user + system
  * time, all threads). Drains and exits on SIGTERM.
@@ -33,7 +33,7 @@ if (kind === 'official') {
     await connection.close();
   };
 } else {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, ...(kind === 'ours-http2' ? { transport: 'http2' as const } : {}) });
   const entity = new WorkerEntity({ taskQueue, activities: { noop } }, { connection });
   await entity.start();
   stop = async () => {
