@@ -64,7 +64,8 @@ export interface ConnectionOptions {
   retry: RetryOptions;
   /**
    * How calls travel: `'grpc-js'` (`@grpc/grpc-js`), or `'http2'`, unary gRPC straight on
-   * `node:http2` at well under half of grpc-js's CPU per call (core/connection/http2-transport.ts).
+   * `node:http2` at well under half of grpc-js's CPU per call (core/connection/http2-transport.ts);
+   * with a `proxy`, calls stay on grpc-js, which tunnels through it.
    * @default `TEMPO_GRPC_TRANSPORT` if it says `http2`, else 'grpc-js'
    */
   transport: 'grpc-js' | 'http2';
