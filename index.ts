@@ -4,7 +4,7 @@
  */
 // Drop-in names of @temporalio/worker.
 export { NativeConnection, Worker, WorkerOptionUnsupportedError } from './compat/index.js';
-export type { NativeConnectionOptions, State, WorkerOptions, ActivityInterceptorsFactory, ActivityInboundCallsInterceptor } from './compat/index.js';
+export type { NativeConnectionOptions, PollerState, State, WorkerStatus, WorkerOptions, ActivityInterceptorsFactory, ActivityInboundCallsInterceptor } from './compat/index.js';
 // Data converters and workflow bundles, as the official worker takes them (docs/workflows.md).
 // `bundleWorkflowCode` builds a bundle ahead (CI), for the `workflowBundle` option.
 export { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './sandbox/bundler.js';

@@ -12,6 +12,26 @@ import { applyPlugins, translateWorkerOptions, WorkerOptionUnsupportedError, typ
 /** The official `State` of a worker. */
 export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'DRAINED' | 'STOPPED' | 'FAILED';
 
+/** The official `PollerState`. */
+export type PollerState = 'POLLING' | 'SHUTDOWN' | 'FAILED';
+
+/** The official `WorkerStatus` (`worker.getStatus()`), with the same fields and meanings. */
+export interface WorkerStatus {
+  runState: State;
+  workflowPollerState: PollerState;
+  activityPollerState: PollerState;
+  hasOutstandingWorkflowPoll: boolean;
+  hasOutstandingActivityPoll: boolean;
+  numInFlightWorkflowActivations: number;
+  /** Local and non-local. */
+  numInFlightActivities: number;
+  numInFlightNonLocalActivities: number;
+  numInFlightLocalActivities: number;
+  numCachedWorkflows: number;
+  /** Running activities that have heartbeated at least once. */
+  numHeartbeatingActivities: number;
+}
+
 /**
  * The official worker's limit on one call into a workflow's isolate (not configurable there):
  * the drop-in facade's deadlock timeout, so code that runs on the official worker (a slow first
@@ -47,6 +67,31 @@ export class Worker {
     /** Set when `create` made the connection itself: closed after `run`, as the official worker does. */
     private readonly ownConnection: NativeConnection | undefined,
   ) {}
+
+  /** The connection this worker uses: the one given, or the one `create` opened. */
+  get connection(): NativeConnection {
+    return (this.options.connection as NativeConnection | undefined) ?? this.ownConnection!;
+  }
+
+  /** A status overview, as the official `getStatus()`. */
+  getStatus(): WorkerStatus {
+    const s = this.entity.status();
+    const runState = this.getState();
+    const pollerState: PollerState = runState === 'FAILED' ? 'FAILED' : runState === 'RUNNING' || runState === 'INITIALIZED' ? 'POLLING' : 'SHUTDOWN';
+    return {
+      runState,
+      workflowPollerState: pollerState,
+      activityPollerState: pollerState,
+      hasOutstandingWorkflowPoll: s.pollers.workflow + s.pollers.stickyWorkflow > 0,
+      hasOutstandingActivityPoll: s.pollers.activity > 0,
+      numInFlightWorkflowActivations: s.workflow?.slotsUsed ?? 0,
+      numInFlightActivities: s.activity.slotsUsed + s.localActivities.inFlight,
+      numInFlightNonLocalActivities: s.activity.slotsUsed,
+      numInFlightLocalActivities: s.localActivities.inFlight,
+      numCachedWorkflows: s.workflow?.cachedRuns ?? 0,
+      numHeartbeatingActivities: s.activity.heartbeating,
+    };
+  }
 
   /**
    * Connects (checking the namespace) and validates the options. Unlike the official worker,

@@ -57,6 +57,8 @@ export class ActivityExecution {
   private readonly answers = new AbortController();
   /** Epoch ms after which the server can no longer accept an answer for this attempt. */
   private readonly answerDeadline: number | undefined;
+  /** The function has heartbeated at least once (the official `numHeartbeatingActivities`). */
+  heartbeated = false;
 
   constructor(
     private readonly task: ActivityTask,
@@ -112,7 +114,10 @@ export class ActivityExecution {
         {
           input: task.input?.payloads,
           headers: (task.header?.fields ?? {}) as Record<string, Payload>,
-          heartbeat: (details?: unknown) => throttle.heartbeat(details === undefined ? [] : [details]),
+          heartbeat: (details?: unknown) => {
+            this.heartbeated = true;
+            throttle.heartbeat(details === undefined ? [] : [details]);
+          },
           client,
           metricMeter,
         },

@@ -143,6 +143,13 @@ export class ActivityWorker {
     return this.executions.size;
   }
 
+  /** Running activities that have heartbeated at least once. */
+  get heartbeating(): number {
+    let n = 0;
+    for (const e of this.executions) if (e.heartbeated) n++;
+    return n;
+  }
+
   /** Activity long polls open right now. */
   get activePolls(): number {
     return this.loop.activePolls;

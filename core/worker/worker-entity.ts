@@ -86,7 +86,9 @@ export interface WorkerEntityStatus {
   namespace: string;
   taskQueue: string;
   identity: string;
-  activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number; eager: number };
+  activity: { slotsUsed: number; slotsFree: number; completed: number; failed: number; cancelled: number; eager: number; heartbeating: number };
+  /** Local activities not resolved yet (running, waiting for a slot or backing off). */
+  localActivities: { inFlight: number };
   workflow?: { slotsUsed: number; slotsFree: number; completed: number; failed: number; queries: number; attachedQueries: number; cachedRuns: number; stickyQueue?: string };
   /** With Nexus services: tasks answered by outcome (`operationError` and `handlerError` count failures). */
   nexus?: { slotsUsed: number; slotsFree: number; completed: number; operationError: number; handlerError: number };
@@ -401,7 +403,8 @@ export class WorkerEntity {
       namespace: this.namespace,
       taskQueue: this.taskQueue,
       identity: this.options.identity,
-      activity: { slotsUsed: a.inFlight, slotsFree: a.slots.capacity - a.inFlight, ...a.counts, eager: a.eagerReceived },
+      activity: { slotsUsed: a.inFlight, slotsFree: a.slots.capacity - a.inFlight, ...a.counts, eager: a.eagerReceived, heartbeating: a.heartbeating },
+      localActivities: { inFlight: this.localActivities.inFlight },
       workflow: w && { slotsUsed: w.inFlight, slotsFree: w.slots.capacity - w.inFlight, ...w.counts, cachedRuns: w.cache.size, stickyQueue: w.stickyQueue },
       nexus: n && { slotsUsed: n.inFlight, slotsFree: n.slots.capacity - n.inFlight, ...n.counts },
       lastError: this.lastError,
