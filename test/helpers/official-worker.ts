@@ -8,6 +8,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const fixtureWorkflowsPath = path.resolve(here, '../fixtures/workflows/index.ts');
 
 let runtimeInstalled = false;
+
+/** Installs the official Runtime once per test file, with a logger that only shows warnings and errors. */
+export function installOfficialRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(level) });
+  runtimeInstalled = true;
+}
 const bundles = new Map<string, Promise<{ code: string }>>();
 
 /**
@@ -35,10 +42,7 @@ export async function startOfficialWorker(
   extra: Partial<WorkerOptions> = {},
   workflowsPath = fixtureWorkflowsPath,
 ): Promise<{ worker: Worker; stop: () => Promise<void> }> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  installOfficialRuntime();
   const workflowBundle = extra.workflowBundle ?? (await officialBundle(workflowsPath));
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle, ...extra });

@@ -4,16 +4,16 @@
  * after shutdown.
  */
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection as OfficialConnection, Runtime, Worker as OfficialWorker } from '@temporalio/worker';
+import { NativeConnection as OfficialConnection, Worker as OfficialWorker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeConnection, Worker } from '../../../compat/index.js';
-import { fixtureWorkflowsPath } from '../../helpers/official-worker.js';
+import { fixtureWorkflowsPath, installOfficialRuntime } from '../../helpers/official-worker.js';
 import { officialClient, temporalAddress, uniqueTaskQueue, waitFor } from '../../helpers/temporal.js';
 
 let client: Client;
 let closeClient: () => Promise<void>;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installOfficialRuntime('ERROR');
   ({ client, close: closeClient } = await officialClient());
 });
 afterAll(() => closeClient?.());

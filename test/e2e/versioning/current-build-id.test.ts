@@ -8,9 +8,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection as OfficialConnection, Runtime, Worker as OfficialWorker } from '@temporalio/worker';
+import { NativeConnection as OfficialConnection, Worker as OfficialWorker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeConnection, Worker } from '../../../compat/index.js';
+import { installOfficialRuntime } from '../../helpers/official-worker.js';
 import { officialClient, temporalAddress, uniqueTaskQueue } from '../../helpers/temporal.js';
 
 const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/versioning/build-ids.ts');
@@ -18,7 +19,7 @@ const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 let client: Client;
 let closeClient: () => Promise<void>;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installOfficialRuntime('WARN');
   ({ client, close: closeClient } = await officialClient());
 });
 afterAll(() => closeClient?.());

@@ -7,10 +7,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection as OfficialConnection, Runtime, Worker as OfficialWorker } from '@temporalio/worker';
+import { NativeConnection as OfficialConnection, Worker as OfficialWorker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeConnection, Worker } from '../../../compat/index.js';
 import { shapeOf } from '../replay/history-shape.js';
+import { installOfficialRuntime } from '../../helpers/official-worker.js';
 import { officialClient, temporalAddress, uniqueTaskQueue, waitFor } from '../../helpers/temporal.js';
 
 const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/workflows/workflow-api/failure-types.ts');
@@ -24,7 +25,7 @@ const options = {
 let client: Client;
 let closeClient: () => Promise<void>;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installOfficialRuntime('ERROR');
   ({ client, close: closeClient } = await officialClient());
 });
 afterAll(() => closeClient?.());
