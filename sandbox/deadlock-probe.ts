@@ -8,6 +8,10 @@
  * and maps the frames to the workflow sources with the bundle's source map. Best effort: any
  * failure just leaves the location unknown. Nothing is attached until the first activation
  * runs long, and the Debugger domain is enabled only for the few milliseconds of a probe.
+ *
+ * It is also the deadline of threads that drive their runs without a vm timeout (shared
+ * contexts, see thread/workflow-run.ts): a task still running at the deadline gets its thread
+ * ended, which no workflow code can resist.
  */
 import inspector from 'node:inspector';
 import { SourceMap } from 'node:module';
@@ -42,6 +46,7 @@ export function describeStuckLocation(location: string | undefined): string {
 export class DeadlockProbe {
   readonly #deadlockTimeoutMs: number;
   readonly #enabled: boolean;
+  readonly #terminateAfterMs: number;
   readonly #bundleByFilename: (filename: string) => WorkflowBundle | undefined;
   readonly #maps = new Map<string, SourceMap | null>();
   #session?: inspector.Session;
@@ -53,29 +58,49 @@ export class DeadlockProbe {
   /** The probe fires at half the deadline; replies may take the other half. */
   readonly #replyWaitMs: number;
 
-  constructor(deadlockTimeoutMs: number, enabled: boolean, bundleByFilename: (filename: string) => WorkflowBundle | undefined) {
+  /**
+   * @param terminateAfterMs when a watched task has run this long, its thread is ended
+   *   ({@link ThreadSlot.terminateStuck}); the deadline of a thread that drives its runs untimed
+   */
+  constructor(deadlockTimeoutMs: number, enabled: boolean, bundleByFilename: (filename: string) => WorkflowBundle | undefined, terminateAfterMs: number) {
     this.#deadlockTimeoutMs = deadlockTimeoutMs;
     this.#enabled = enabled;
+    this.#terminateAfterMs = terminateAfterMs;
     this.#replyWaitMs = Math.max(MIN_REPLY_WAIT_MS, deadlockTimeoutMs / 2);
     this.#bundleByFilename = bundleByFilename;
   }
 
-  /** Watches the activation tagged `tag` on `slot` until `stop()`. */
-  watch(slot: ThreadSlot, tag: number): ProbeWatch {
-    if (!this.#enabled) return { stop: () => undefined, location: async () => undefined };
+  /**
+   * Watches the task tagged `tag` on `slot` until `stop()`: locates it half-way to the deadline
+   * (when enabled), and ends its thread once it has run `terminateAfterMs` (after a location
+   * probe in flight has finished, so the error can still say where it was).
+   */
+  watch(slot: ThreadSlot, tag: number, runId: string): ProbeWatch {
     const half = this.#deadlockTimeoutMs / 2;
+    const end = this.#terminateAfterMs;
     let capture: Promise<string | undefined> | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
     const check = () => {
       const [startedAt, runningTag] = slot.status;
-      const elapsed = Date.now() - (startedAt ?? 0);
-      if (runningTag !== tag || !startedAt) timer = setTimeout(check, half); // still queued
-      else if (elapsed < half) timer = setTimeout(check, half - elapsed);
-      else capture = this.#capture(slot).catch(() => undefined);
+      if (runningTag !== tag || !startedAt) {
+        timer = setTimeout(check, half); // still queued
+        return;
+      }
+      const elapsed = Date.now() - startedAt;
+      if (this.#enabled && capture === undefined && elapsed >= half) capture = this.#capture(slot).catch(() => undefined);
+      if (elapsed >= end) {
+        void (capture ?? Promise.resolve()).then(() => stopped || slot.terminateStuck(tag, runId));
+        return;
+      }
+      timer = setTimeout(check, Math.max(1, (this.#enabled && capture === undefined ? Math.min(half, end) : end) - elapsed));
     };
-    timer = setTimeout(check, half);
+    timer = setTimeout(check, Math.min(half, end));
     return {
-      stop: () => clearTimeout(timer),
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
       location: async () => capture,
     };
   }
@@ -102,7 +127,7 @@ export class DeadlockProbe {
       return this.#describe(sessionId, frames);
     } finally {
       this.#paused.delete(sessionId);
-      // Resume before anything else: the thread must reach its own vm timeout.
+      // Resume before anything else: the thread must reach its own vm timeout, or be ended.
       await this.#send(sessionId, 'Debugger.resume').catch(() => undefined);
       await this.#send(sessionId, 'Debugger.disable').catch(() => undefined);
     }

@@ -69,6 +69,26 @@ export class WorkflowDeadlockError extends RuntimeError {
   }
 }
 
+/** Who a deadlock error names; either may be unknown. */
+export interface DeadlockedRun {
+  readonly workflowType?: string | null;
+  readonly workflowId?: string | null;
+}
+
+/**
+ * The message of a {@link WorkflowDeadlockError} (without the location, which the host adds):
+ * the run, the limit, the stage it was stuck in, and the `others` runs lost with it, which
+ * shared its `context` (the thread's vm timeout) or its `thread` (the host ended the thread).
+ */
+export function describeDeadlock(who: DeadlockedRun | undefined, runId: string, timeoutMs: number, stage: string, others: number, shared: 'context' | 'thread'): string {
+  return (
+    `Potential deadlock in workflow '${who?.workflowType ?? 'unknown'}' (workflowId '${who?.workflowId ?? 'unknown'}', runId '${runId}'): ` +
+    `an activation did not return within ${timeoutMs} ms (stuck in ${stage}). ` +
+    'Workflow code must not block: look for an endless loop or a long synchronous computation. The run was evicted' +
+    (others > 0 ? `, with the ${others} other run(s) sharing its ${shared}.` : '.')
+  );
+}
+
 /**
  * The worker thread that held a run died (e.g. it hit `maxOldGenerationSizeMb`). The pool
  * started a new thread; every run pinned to the old one is evicted and must be replayed.

@@ -25,9 +25,11 @@ export interface SandboxOptions {
    *   gets its own instances of the workflow modules (top-level state is per run) and its own
    *   globals; the workflow library's modules and the built-ins are shared and frozen, except
    *   built-in prototypes. Costs ~0.1 ms and a few KiB per run instead of ~6 ms and ~0.4 MiB.
-   *   A run that breaks the context (a deadlock) evicts every run sharing it; they replay.
+   *   Activations run without a per-call vm timeout (its watchdog thread is costly); a deadlock
+   *   makes the host end the thread at `deadlockTimeoutMs`, evicting every run on it; they replay.
    * - `'context-per-run'`: a fresh context per run with its own evaluation of the bundle.
-   *   Strongest isolation (even `Array.prototype` patches stay in their run), at the cost above.
+   *   Strongest isolation (even `Array.prototype` patches stay in their run, and a deadlock,
+   *   ended by a vm timeout, costs only its own run), at the cost above.
    * @default 'shared-context'
    */
   readonly isolation?: SandboxIsolation;

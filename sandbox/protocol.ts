@@ -23,12 +23,21 @@ export interface ThreadConfig {
   /** When false, workflow logs are dropped in the thread and never serialized. */
   readonly forwardLogs: boolean;
   /**
-   * Shared status cells (two float64): the thread writes the wall-clock start (ms) of the task it
-   * is running into index 0 (0 when idle) and the task's `tag` into index 1, so the host can see
+   * Shared status cells ({@link STATUS_CELLS} float64): the thread writes the wall-clock start (ms)
+   * of the task it is running into index 0 (0 when idle), the task's `tag` into index 1 and what
+   * it is doing (an index into {@link THREAD_STAGES}) into index 2, so the host can see, and name,
    * a stuck activation without asking the thread.
    */
   readonly status: SharedArrayBuffer;
 }
+
+/** Number of float64 cells in {@link ThreadConfig.status}. */
+export const STATUS_CELLS = 3;
+
+/** What a thread can be doing, by the index it writes into status cell 2; named in deadlock errors. */
+export const THREAD_STAGES = ['idle', 'bundle evaluation', 'initRuntime', 'initialize', 'activate', 'tryUnblockConditions', 'concludeActivation', 'dispose', 'destroy'] as const;
+
+export type ThreadStage = (typeof THREAD_STAGES)[number];
 
 /** The code of a bundle, sent to a thread the first time one of its runs needs it. */
 export interface BundleCode {
@@ -71,6 +80,8 @@ export interface ActivateTask {
 
 export interface EvictTask {
   readonly kind: 'evict';
+  /** As {@link ActivateTask.tag}: disposal runs workflow code (interceptors) and is watched too. */
+  readonly tag?: number;
   readonly runId: string;
 }
 

@@ -5,7 +5,7 @@
  * that keeps threads independent (see FACTS.md).
  */
 import { Piscina } from 'piscina';
-import type { SandboxIsolation, ThreadConfig, ThreadResult, ThreadTask } from './protocol.js';
+import { STATUS_CELLS, THREAD_STAGES, type SandboxIsolation, type ThreadConfig, type ThreadResult, type ThreadStage, type ThreadTask } from './protocol.js';
 
 export interface ThreadSlotOptions {
   readonly index: number;
@@ -29,15 +29,17 @@ export class ThreadSlot {
   /** Bumped each time the thread is replaced: results of an older generation are void. */
   generation = 0;
   inFlight = 0;
-  /** [start (ms) of the running task or 0, its tag], written by the thread (see ThreadConfig). */
+  /** [start (ms) of the running task or 0, its tag, its stage], written by the thread (see ThreadConfig). */
   readonly status: Float64Array;
+  /** Set when the host ended the thread because the task tagged `tag` overran its deadline. */
+  deadlocked?: { readonly tag: number; readonly runId: string; readonly stage: ThreadStage; others?: number };
   readonly #pool: Piscina<ThreadTask, ThreadResult>;
   readonly #onCrash: ThreadSlotOptions['onCrash'];
 
   constructor(options: ThreadSlotOptions) {
     this.index = options.index;
     this.#onCrash = options.onCrash;
-    const status = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
+    const status = new SharedArrayBuffer(STATUS_CELLS * Float64Array.BYTES_PER_ELEMENT);
     this.status = new Float64Array(status);
     const workerData: ThreadConfig = {
       deadlockTimeoutMs: options.deadlockTimeoutMs,
@@ -92,6 +94,18 @@ export class ThreadSlot {
     } finally {
       if (counted) this.inFlight--;
     }
+  }
+
+  /**
+   * Ends the thread because the task tagged `tag` is still running past its deadline (workflow
+   * code that never yields). The pool replaces the thread; the task and the runs pinned here
+   * fail as in a crash, and `deadlocked` tells the caller why. A no-op once that task is over.
+   */
+  terminateStuck(tag: number, runId: string): void {
+    const [startedAt, runningTag, stage] = this.status;
+    if (!startedAt || runningTag !== tag) return;
+    this.deadlocked = { tag, runId, stage: THREAD_STAGES[stage ?? 0] ?? 'idle' };
+    void this.#pool.threads[0]?.terminate();
   }
 
   async close(): Promise<void> {

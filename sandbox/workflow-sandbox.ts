@@ -3,10 +3,11 @@
  * process. Runs workflow bundles in `vm` contexts spread over N sandbox threads; each run is
  * pinned to the least-loaded thread when it is created and stays there while it is cached.
  */
+import proto from '@temporalio/proto';
 import { IllegalStateError, type RuntimeError } from '../core/errors.js';
 import type { WorkflowBundle } from './bundler.js';
 import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';
-import { reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowRunNotFoundError, WorkflowThreadCrashedError } from './errors.js';
+import { describeDeadlock, reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowRunNotFoundError, WorkflowThreadCrashedError, type DeadlockedRun } from './errors.js';
 import { compileSandboxOptions, type CompiledSandboxOptions, type SandboxOptions } from './options.js';
 import { revive } from './portable-values.js';
 import type { ActivateTask, BundleCode, RunCreateOptions, ThreadResult, WorkflowLogRecord } from './protocol.js';
@@ -28,6 +29,8 @@ export interface ActivationRequest {
    * official worker calls sinks before it completes the activation. Without it they are dropped.
    */
   readonly sinks?: SinkCallHandler;
+  /** Named in a deadlock error; without it, read from the activation's initializeWorkflow job, if any. */
+  readonly workflow?: DeadlockedRun;
 }
 
 interface Pin {
@@ -89,7 +92,10 @@ export class WorkflowSandbox {
         onCrash: (slot) => this.#unpinAll(slot),
       }),
     );
-    this.#probe = new DeadlockProbe(options.deadlockTimeoutMs, options.locateDeadlocks, (filename) => this.#bundlesByFilename.get(filename));
+    // Shared contexts run untimed in their thread, which is ended at the deadline; private ones
+    // keep a vm timeout there, and this is only the backstop should that ever fail to fire.
+    const terminateAfterMs = options.isolation === 'shared-context' ? options.deadlockTimeoutMs : 2 * options.deadlockTimeoutMs + 1000;
+    this.#probe = new DeadlockProbe(options.deadlockTimeoutMs, options.locateDeadlocks, (filename) => this.#bundlesByFilename.get(filename), terminateAfterMs);
   }
 
   /** Builds the thread entry (once per process) and starts the threads. */
@@ -148,10 +154,8 @@ export class WorkflowSandbox {
     if (bundle === undefined) throw new UnknownBundleError(req.bundleId);
     const existing = this.#pins.get(req.runId);
     const pin = existing ?? this.#pin(req.runId);
-    // Tags wrap well below 2^53, where a float64 status cell stays exact.
-    this.#nextTag = (this.#nextTag % 1e9) + 1;
-    const task: ActivateTask = { kind: 'activate', tag: this.#nextTag, runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info, sinkCalls: req.sinks !== undefined };
-    const done = this.#send(pin, task, bundle, existing === undefined, req.sinks);
+    const task: ActivateTask = { kind: 'activate', tag: this.#tag(), runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info, sinkCalls: req.sinks !== undefined };
+    const done = this.#send(pin, task, bundle, existing === undefined, req);
     this.#inFlight.add(done);
     try {
       return await done;
@@ -167,7 +171,9 @@ export class WorkflowSandbox {
     if (pin === undefined) return;
     this.#unpin(runId);
     if (pin.generation !== pin.slot.generation) return; // its thread is gone already
-    const result = await pin.slot.run({ kind: 'evict', runId }).catch(() => undefined); // a crash evicts it anyway
+    const tag = this.#tag();
+    const watch = this.#probe.watch(pin.slot, tag, runId); // disposal runs interceptors: user code
+    const result = await pin.slot.run({ kind: 'evict', tag, runId }).catch(() => undefined).finally(() => watch.stop()); // a crash evicts it anyway
     this.#forgetLost(result?.lostRuns, `disposing run '${runId}' broke the context they shared with it`);
   }
 
@@ -223,16 +229,25 @@ export class WorkflowSandbox {
     return done;
   }
 
-  async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean, sinks: SinkCallHandler | undefined): Promise<Uint8Array> {
+  /** A new task tag; tags wrap well below 2^53, where a float64 status cell stays exact. */
+  #tag(): number {
+    this.#nextTag = (this.#nextTag % 1e9) + 1;
+    return this.#nextTag;
+  }
+
+  async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean, req: ActivationRequest): Promise<Uint8Array> {
+    const { sinks } = req;
     const { slot } = pin;
     const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: bundleCode(bundle) });
     let result: ThreadResult;
-    const watch = this.#probe.watch(slot, task.tag);
+    const watch = this.#probe.watch(slot, task.tag, task.runId);
     try {
       result = await slot.run(slot.loadedBundles.has(bundle.id) ? task : withCode(task));
       slot.loadedBundles.add(bundle.id);
       if (!result.ok && result.needsBundle) result = await slot.run(withCode(task));
     } catch (cause) {
+      watch.stop();
+      if (slot.deadlocked?.tag === task.tag) throw await this.#deadlockError(slot, task, req, watch.location());
       throw this.#crashError(task.runId, cause);
     } finally {
       watch.stop();
@@ -279,6 +294,13 @@ export class WorkflowSandbox {
     }
   }
 
+  /** The host ended the thread of `task` at its deadline (see DeadlockProbe). */
+  async #deadlockError(slot: ThreadSlot, task: ActivateTask, req: ActivationRequest, location: Promise<string | undefined>): Promise<WorkflowDeadlockError> {
+    const stuck = slot.deadlocked!;
+    const message = describeDeadlock(req.workflow ?? initialWorkflow(req.activation), task.runId, this.#options.deadlockTimeoutMs, stuck.stage, stuck.others ?? 0, 'thread');
+    return new WorkflowDeadlockError(`${message} ${describeStuckLocation(await location)}`);
+  }
+
   #crashError(runId: string, cause?: unknown): WorkflowThreadCrashedError {
     const reason = cause instanceof Error ? `: ${cause.message}` : '';
     return new WorkflowThreadCrashedError(
@@ -313,11 +335,27 @@ export class WorkflowSandbox {
   }
 
   #unpinAll(slot: ThreadSlot): void {
+    const stuck = slot.deadlocked;
+    if (stuck !== undefined && stuck.others === undefined) {
+      // The thread was ended for one run's deadlock: name it in the others' next errors.
+      const others = [...slot.runs].filter((id) => id !== stuck.runId);
+      stuck.others = others.length;
+      this.#forgetLost(others, `run '${stuck.runId}' broke the context they shared with it (a deadlock: its thread was replaced)`);
+    }
     for (const runId of slot.runs) this.#pins.delete(runId);
     slot.runs.clear();
   }
 
   #assertRunning(what: string): void {
     if (this.#state !== 'running') throw new IllegalStateError(`WorkflowSandbox.${what}() called while the sandbox is ${this.#state}`);
+  }
+}
+
+/** The workflow an activation starts, if it has an initializeWorkflow job; only read on the error path. */
+function initialWorkflow(bytes: Uint8Array): DeadlockedRun | undefined {
+  try {
+    return proto.coresdk.workflow_activation.WorkflowActivation.decode(bytes).jobs.find((job) => job.initializeWorkflow != null)?.initializeWorkflow ?? undefined;
+  } catch {
+    return undefined;
   }
 }

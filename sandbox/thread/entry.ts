@@ -7,7 +7,7 @@
 import vm from 'node:vm';
 import { workerData } from 'node:worker_threads';
 import proto from '@temporalio/proto';
-import { SandboxErrorCode, type SerializedSandboxError } from '../errors.js';
+import { describeDeadlock, SandboxErrorCode, type DeadlockedRun, type SerializedSandboxError } from '../errors.js';
 import type { ActivateTask, BundleCode, PrewarmTask, SinkCallRecord, ThreadConfig, ThreadResult, ThreadTask, WorkflowLogRecord } from '../protocol.js';
 import { BundleSourceMap } from './bundle-source-map.js';
 import { mapErrorStacks } from './call-sites.js';
@@ -15,13 +15,14 @@ import { trackPromiseStacks } from './promise-stacks.js';
 import { ContextPoisoned, PrivateContext, SharedContext, type BundleSource, type RunContext } from './run-context.js';
 import { logOfSinkCall, toSinkCallRecord } from './sink-calls.js';
 import { warmCodecs } from './warm-codecs.js';
+import { taskEnded, taskStarted, useStatusCells } from './thread-status.js';
 import { DeadlineExceeded, defaultErrorToFailure, WorkflowRun, type Completion } from './workflow-run.js';
 
 const { WorkflowActivation } = proto.coresdk.workflow_activation;
 const { WorkflowActivationCompletion } = proto.coresdk.workflow_completion;
 
 const config = workerData as ThreadConfig;
-const status = new Float64Array(config.status);
+useStatusCells(config.status);
 /** Compiled bundles by id, needed only to create contexts. */
 const scripts = new Map<string, { script: vm.Script; source: BundleSource }>();
 /** Source maps by script file name, for error stacks; a bundle's file name is unique to its code. */
@@ -128,18 +129,8 @@ function encode(completion: Completion): Uint8Array {
   }
 }
 
-function deadlockResult(who: { workflowType?: string | null; workflowId?: string | null } | undefined, runId: string, err: DeadlineExceeded, lostRuns: string[]): ThreadResult {
-  const type = who?.workflowType ?? 'unknown';
-  const workflowId = who?.workflowId ?? 'unknown';
-  return failure(
-    SandboxErrorCode.deadlock,
-    `Potential deadlock in workflow '${type}' (workflowId '${workflowId}', runId '${runId}'): ` +
-      `an activation did not return within ${config.deadlockTimeoutMs} ms (stuck in ${err.stage}). ` +
-      'Workflow code must not block: look for an endless loop or a long synchronous computation. The run was evicted' +
-      (lostRuns.length > 0 ? `, with the ${lostRuns.length} other run(s) sharing its context.` : '.'),
-    true,
-    lostRuns,
-  );
+function deadlockResult(who: DeadlockedRun | undefined, runId: string, err: DeadlineExceeded, lostRuns: string[]): ThreadResult {
+  return failure(SandboxErrorCode.deadlock, describeDeadlock(who, runId, config.deadlockTimeoutMs, err.stage, lostRuns.length, 'context'), true, lostRuns);
 }
 
 /** Compiles a bundle the thread does not hold yet. */
@@ -222,8 +213,7 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
 
 /** Piscina task handler: one activation or eviction per call. */
 export default async function handle(task: ThreadTask): Promise<ThreadResult> {
-  status[1] = task.kind === 'activate' ? task.tag : 0;
-  status[0] = Date.now();
+  taskStarted(task.kind === 'evictAll' || task.kind === 'prewarm' ? 0 : (task.tag ?? 0));
   try {
     if (task.kind === 'evict' || task.kind === 'evictAll') {
       const lostRuns: string[] = [];
@@ -236,6 +226,6 @@ export default async function handle(task: ThreadTask): Promise<ThreadResult> {
     if (task.kind === 'prewarm') return prewarm(task);
     return await activate(task);
   } finally {
-    status[0] = 0;
+    taskEnded();
   }
 }

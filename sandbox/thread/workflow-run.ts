@@ -8,11 +8,16 @@
  * when such a call returns. Plain state updates on the activator (clock, info, flags, patches)
  * are made directly, as they run no workflow code.
  *
- * Deadlines: a `timeout` makes Node start a watchdog thread for that call (~60 µs measured,
- * against ~1 µs without), and an activation makes 4–6 calls. So each activation is one outer
- * timed evaluation ({@link DRIVE_SCRIPT}) that calls back into this host code, which makes the
- * inner calls untimed; inner calls still drain the microtask queue (measured), and the outer
- * watchdog terminates whatever runs inside it.
+ * Each activation is one outer evaluation ({@link DRIVE_SCRIPT}) that calls back into this host
+ * code, which makes the inner calls; inner calls still drain the microtask queue (measured).
+ *
+ * Deadlines: a vm `timeout` makes Node start and join a watchdog thread for that call (~50 µs
+ * of CPU on a quiet machine, and two context switches that cost far more on a busy one: a
+ * third of the CPU of the whole workflow path, measured with `npm run bench:workflow-path`). So
+ * only a private context (`context-per-run`, whose promise is that a deadlock costs only its own
+ * run) is driven with a timeout. A shared context is driven untimed: its runs already share the
+ * fate of a deadlock, and the host ends a stuck activation by replacing the thread (see
+ * ../deadlock-probe.ts), having read the stage from the thread's status cells.
  */
 import { executionAsyncId } from 'node:async_hooks';
 import vm from 'node:vm';
@@ -27,6 +32,7 @@ import { unwindAsyncContext } from './async-stack.js';
 import type { WorkflowLogLevel } from './context-globals.js';
 import type { StackOwner } from './promise-stacks.js';
 import type { ContextTenant, RunContext } from './run-context.js';
+import { setStage } from './thread-status.js';
 import { buildWorkflowInfo, withActivationFields } from './workflow-info.js';
 
 type Activation = proto.coresdk.workflow_activation.WorkflowActivation;
@@ -132,6 +138,7 @@ export class WorkflowRun implements ContextTenant {
     this.#drive(() => {
       // 'bundle evaluation' covers user module top-level code too (run by initRuntime).
       this.#stage = 'bundle evaluation';
+      setStage(this.#stage);
       this.realm.prepare();
       this.#call('initRuntime', {
         info: this.info,
@@ -275,6 +282,7 @@ export class WorkflowRun implements ContextTenant {
       return body();
     };
     try {
+      if (this.realm.shared) return DRIVE_SCRIPT.runInContext(this.#context) as T;
       const timeout = Math.max(1, Math.ceil(this.#deadline - performance.now()));
       return DRIVE_SCRIPT.runInContext(this.#context, { timeout }) as T;
     } catch (err) {
@@ -291,6 +299,7 @@ export class WorkflowRun implements ContextTenant {
   /** Calls `__TEMPORAL__.api[fn](...args)`; only valid inside {@link #drive}. */
   #call(fn: string, ...args: unknown[]): unknown {
     this.#stage = fn;
+    setStage(fn);
     this.#context.__tempo_call = { fn, args };
     try {
       return CALL_SCRIPT.runInContext(this.#context);

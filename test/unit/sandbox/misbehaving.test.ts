@@ -29,6 +29,8 @@ describe.each(ISOLATION_MODES)('misbehaving workflows are contained (%s)', (isol
     expect(err?.code).toBe('WORKFLOW_DEADLOCK');
     expect(err?.message).toContain("'spin'");
     expect(err?.message).toContain("'run-spin'");
+    // The stage it was stuck in: read from the thread's status cells when the host ends the thread.
+    expect(err?.message).toMatch(/stuck in (initialize|activate)\)/);
     // Where it was stuck, mapped to the workflow source by the deadlock probe.
     expect(err?.message).toMatch(/spinForever \(test\/fixtures\/workflows\/sandbox\/index\.ts:\d+:\d+\)/);
     // Bounded, not fast: the timeout is 1 s; the slack is for a loaded 2-core CI machine.
