@@ -4,9 +4,28 @@ export type { Logger, LogLevel, LogMetadata };
 
 const ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
-/** A full {@link Logger} whose level methods all go through one `log` function. */
-export function loggerFrom(log: (level: LogLevel, message: string, meta?: LogMetadata) => void): Logger {
+/**
+ * The least severe level `logger` writes, when it says so with a `level` field (as the official
+ * `DefaultLogger` and our {@link ConsoleLogger} do); undefined when it does not.
+ */
+export function levelOf(logger: Logger): LogLevel | undefined {
+  const level = (logger as { level?: unknown }).level;
+  return typeof level === 'string' && level in ORDER ? (level as LogLevel) : undefined;
+}
+
+/** True when `logger` is known to drop lines at `level`, so building them can be skipped. */
+export function dropsLevel(logger: Logger, level: LogLevel): boolean {
+  const min = levelOf(logger);
+  return min !== undefined && ORDER[level] < ORDER[min];
+}
+
+/**
+ * A full {@link Logger} whose level methods all go through one `log` function. `level` states
+ * the least severe level `log` writes (see {@link levelOf}), when known.
+ */
+export function loggerFrom(log: (level: LogLevel, message: string, meta?: LogMetadata) => void, level?: LogLevel): Logger {
   return {
+    ...(level === undefined ? {} : { level }),
     log,
     trace: (m, meta) => log('TRACE', m, meta),
     debug: (m, meta) => log('DEBUG', m, meta),
@@ -25,6 +44,11 @@ export class ConsoleLogger implements Logger {
     private readonly minLevel: LogLevel = (process.env.TEMPORAL_WORKER_LOG_LEVEL as LogLevel | undefined) ?? 'WARN',
     private readonly base: LogMetadata = {},
   ) {}
+
+  /** The least severe level written (see {@link levelOf}). */
+  get level(): LogLevel {
+    return this.minLevel;
+  }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (ORDER[level] < ORDER[this.minLevel]) return;

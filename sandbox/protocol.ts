@@ -76,6 +76,8 @@ export interface ActivateTask {
   readonly create?: RunCreateOptions;
   /** Ship the activation's sink calls back (the host has sinks for them); otherwise they are dropped. */
   readonly sinkCalls?: boolean;
+  /** `log.*` (logger sink) calls at these levels are not shipped: the host's logger drops them. */
+  readonly quietLogLevels?: readonly WorkflowLogLevel[];
 }
 
 export interface EvictTask {

@@ -9,9 +9,10 @@ import { noopMetricMeter, type MetricMeter, type MetricTags } from '@temporalio/
 import type { Sinks, WorkflowInfo } from '@temporalio/workflow';
 // A named import: the module sets `__esModule`, so a default import is undefined when this file is loaded as CommonJS (a worker file `require`s it).
 import { createUnsafeRandomSource } from '@temporalio/workflow/lib/random-helpers.js';
-import type { Logger, LogMetadata } from '../core/logger.js';
+import { dropsLevel, type Logger, type LogLevel, type LogMetadata } from '../core/logger.js';
 import { revive } from './portable-values.js';
 import type { SinkCallRecord } from './protocol.js';
+import type { WorkflowLogLevel } from './thread/context-globals.js';
 
 /** A host function behind one sink function; the official worker's shape. */
 export interface InjectedSinkFunction<F extends (...args: never[]) => void = (...args: never[]) => void> {
@@ -33,9 +34,16 @@ export type InjectedSinks<T extends Sinks = Sinks> = {
 export interface SinkCallHandler {
   /** Never rejects: a failing sink is logged, it never fails the workflow task. */
   dispatch(calls: readonly SinkCallRecord[]): Promise<void>;
+  /**
+   * Workflow `log.*` levels whose calls `dispatch` would drop anyway (the logger is known to
+   * skip them): the threads do not ship those calls at all.
+   */
+  readonly quietLogLevels?: readonly WorkflowLogLevel[];
 }
 
 const LOGGER_SINK = '__temporal_logger';
+const WORKFLOW_LOG_LEVELS: readonly WorkflowLogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+const LOG_LEVEL: Record<WorkflowLogLevel, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 /** The deprecated name of the logger sink; calls to it go to {@link LOGGER_SINK}. */
 const DEPRECATED_LOGGER_SINK = 'defaultWorkerLogger';
 
@@ -89,6 +97,7 @@ export class SinkDispatcher implements SinkCallHandler {
   readonly #logger: Logger;
 
   readonly #replayWorker: boolean;
+  readonly quietLogLevels: readonly WorkflowLogLevel[];
 
   /**
    * `sinks` may override the logger sink; unset, `log.*` goes to `logger`. Workflow metrics go to
@@ -100,6 +109,9 @@ export class SinkDispatcher implements SinkCallHandler {
     this.#replayWorker = options.replayWorker ?? false;
     if (sinks?.[DEPRECATED_LOGGER_SINK] !== undefined) this.#sinks[LOGGER_SINK] = sinks[DEPRECATED_LOGGER_SINK];
     this.#logger = logger;
+    // Only our own logger sink is known to end in `logger`; a user's may want every call.
+    const ownLoggerSink = sinks?.[LOGGER_SINK] === undefined && sinks?.[DEPRECATED_LOGGER_SINK] === undefined;
+    this.quietLogLevels = ownLoggerSink ? WORKFLOW_LOG_LEVELS.filter((level) => dropsLevel(logger, LOG_LEVEL[level])) : [];
   }
 
   async dispatch(calls: readonly SinkCallRecord[]): Promise<void> {

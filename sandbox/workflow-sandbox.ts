@@ -154,7 +154,7 @@ export class WorkflowSandbox {
     if (bundle === undefined) throw new UnknownBundleError(req.bundleId);
     const existing = this.#pins.get(req.runId);
     const pin = existing ?? this.#pin(req.runId);
-    const task: ActivateTask = { kind: 'activate', tag: this.#tag(), runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info, sinkCalls: req.sinks !== undefined };
+    const task: ActivateTask = { kind: 'activate', tag: this.#tag(), runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info, sinkCalls: req.sinks !== undefined, quietLogLevels: req.sinks?.quietLogLevels };
     const done = this.#send(pin, task, bundle, existing === undefined, req);
     this.#inFlight.add(done);
     try {

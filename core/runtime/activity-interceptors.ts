@@ -1,6 +1,6 @@
 import { asyncLocalStorage, type Info } from '@temporalio/activity';
 import type { ActivityExecutionDeps } from '../activity/activity-execution.js';
-import { loggerFrom, type Logger } from '../logger.js';
+import { levelOf, loggerFrom, type Logger } from '../logger.js';
 import type { ActivityExecuteInput, InterceptorPlugin } from '../../plugins/contracts.js';
 
 /**
@@ -57,5 +57,5 @@ export function activityAwareLogger(base: Logger, plugins: readonly InterceptorP
   return loggerFrom((level, message, meta) => {
     const ctx = asyncLocalStorage.getStore() as { info?: Info } | undefined;
     base.log(level, message, ctx?.info ? { ...attributes(ctx.info), ...meta } : meta);
-  });
+  }, levelOf(base));
 }

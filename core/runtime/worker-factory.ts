@@ -7,7 +7,7 @@ import type { LoadedDataConverter, MetricMeter } from '@temporalio/common';
 import type { ActivityFunction } from '../activity/activity-execution.js';
 import type { Connection } from '../connection/connection.js';
 import { ConfigError } from '../errors.js';
-import { loggerFrom, type Logger, type LogMetadata } from '../logger.js';
+import { levelOf, loggerFrom, type Logger, type LogMetadata } from '../logger.js';
 import { WorkerEntity, type WorkerEntityDeps } from '../worker/worker-entity.js';
 import { workerEntityInputSchema, type WorkerEntityInput } from '../worker/worker-entity-options.js';
 import type { InterceptorPlugin } from '../../plugins/contracts.js';
@@ -198,5 +198,5 @@ export function buildEntity(r: ResolvedSpec, w: EntityWiring): WorkerEntity {
 
 /** A logger that adds `meta` to every line, for any {@link Logger}. */
 export function withMeta(base: Logger, meta: LogMetadata): Logger {
-  return loggerFrom((level, message, m) => base.log(level, message, { ...meta, ...m }));
+  return loggerFrom((level, message, m) => base.log(level, message, { ...meta, ...m }), levelOf(base));
 }

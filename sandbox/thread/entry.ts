@@ -13,7 +13,7 @@ import { BundleSourceMap } from './bundle-source-map.js';
 import { mapErrorStacks } from './call-sites.js';
 import { trackPromiseStacks } from './promise-stacks.js';
 import { ContextPoisoned, PrivateContext, SharedContext, type BundleSource, type RunContext } from './run-context.js';
-import { logOfSinkCall, toSinkCallRecord } from './sink-calls.js';
+import { logOfSinkCall, toSinkCallRecord, withoutQuietLogs } from './sink-calls.js';
 import { warmCodecs } from './warm-codecs.js';
 import { taskEnded, taskStarted, useStatusCells } from './thread-status.js';
 import { DeadlineExceeded, defaultErrorToFailure, WorkflowRun, type Completion } from './workflow-run.js';
@@ -109,10 +109,11 @@ function contextFor(bundleId: string): RunContext | undefined {
 }
 
 /** The run's console lines and `log.*` calls as log records (when forwarded), and its sink calls (when asked for). */
-function collectOutput(run: WorkflowRun, wantSinkCalls: boolean): { logs: WorkflowLogRecord[]; sinkCalls?: SinkCallRecord[] } {
+function collectOutput(run: WorkflowRun, task: ActivateTask): { logs: WorkflowLogRecord[]; sinkCalls?: SinkCallRecord[] } {
   const consoleLines = run.drainConsole();
   const calls = run.drainSinkCalls();
-  const sinkCalls = wantSinkCalls && calls.length > 0 ? calls.map(toSinkCallRecord) : undefined;
+  const shipped = task.sinkCalls === true ? withoutQuietLogs(calls, task.quietLogLevels) : [];
+  const sinkCalls = shipped.length > 0 ? shipped.map(toSinkCallRecord) : undefined;
   if (!config.forwardLogs) return { logs: [], sinkCalls };
   const { runId, workflowId, workflowType } = run.info;
   const pending = [...consoleLines, ...calls.flatMap((call) => logOfSinkCall(call) ?? [])];
@@ -197,7 +198,7 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
       else contextsByPromise.set(realm.promiseConstructor, realm);
     }
     const completion: Completion = activation.jobs.length > 0 && run ? await run.activate(activation, deadline) : { runId: task.runId, successful: {} };
-    const output = run ? collectOutput(run, task.sinkCalls === true) : { logs: [] };
+    const output = run ? collectOutput(run, task) : { logs: [] };
     const lostRuns = closing && run ? disposeRun(run) : [];
     return { ok: true, completion: encode(completion), closed: closing, ...output, lostRuns };
   } catch (err) {

@@ -20,6 +20,15 @@ export function toSinkCallRecord(call: SinkCall): SinkCallRecord {
   return { ifaceName: call.ifaceName, fnName: call.fnName, args: call.args.map((arg) => portable(arg)), workflowInfo };
 }
 
+/**
+ * The calls worth shipping: without `log.*` calls at `quiet` levels, which the host's logger
+ * would drop after paying for their copy (the run's info with each) across the thread.
+ */
+export function withoutQuietLogs(calls: SinkCall[], quiet: readonly string[] | undefined): SinkCall[] {
+  if (quiet === undefined || quiet.length === 0) return calls;
+  return calls.filter((call) => !(LOGGER_SINKS.has(call.ifaceName) && quiet.includes(call.fnName)));
+}
+
 /** A `log.*` call as a log line, or undefined for other sinks and for calls made in replay. */
 export function logOfSinkCall(call: SinkCall): PendingLog | undefined {
   if (!LOGGER_SINKS.has(call.ifaceName) || call.workflowInfo.unsafe.isReplayingHistoryEvents) return undefined;

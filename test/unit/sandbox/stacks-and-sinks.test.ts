@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, type WorkflowBundle } from '../../../sandbox/bundler.js';
 import type { SinkCallRecord } from '../../../sandbox/protocol.js';
+import { SinkDispatcher } from '../../../sandbox/sinks.js';
 import { WorkflowSandbox } from '../../../sandbox/workflow-sandbox.js';
+import { ConsoleLogger, loggerFrom } from '../../../core/logger.js';
 import { sandboxApiWorkflowsPath } from '../../helpers/sandbox.js';
 import { activation, commandsOf, fromPayload, ISOLATION_MODES, RUN_INFO, startActivation } from './activations.js';
 
@@ -62,10 +64,33 @@ describe.each(ISOLATION_MODES)('stacks and sink calls (%s)', (isolation) => {
     expect(logs[0]!.workflowInfo).toMatchObject({ workflowType: 'hello', taskQueue: RUN_INFO.taskQueue, namespace: RUN_INFO.namespace });
   });
 
+  it('does not ship log calls at the levels the host says its logger drops', async () => {
+    calls.length = 0;
+    await send('logs-all', startActivation('logs-all', 'hello', ['all']));
+    const levels = (runId: string) => calls.filter((c) => c.ifaceName === '__temporal_logger' && c.workflowInfo.runId === runId).map((c) => c.fnName);
+    expect(levels('logs-all')).toEqual(expect.arrayContaining(['debug', 'info']));
+    const quiet = { ...sinks, quietLogLevels: ['trace', 'debug'] as const };
+    await sandbox.activate({ runId: 'logs-quiet', bundleId: bundle.id, activation: startActivation('logs-quiet', 'hello', ['quiet']), info: RUN_INFO, sinks: quiet });
+    expect(levels('logs-quiet')).toEqual(['info']);
+  });
+
   it('drops sink calls when the request has no sinks', async () => {
     calls.length = 0;
     const bytes = await sandbox.activate({ runId: 'no-sinks', bundleId: bundle.id, activation: startActivation('no-sinks', 'hello', ['x']), info: RUN_INFO });
     expect(commandsOf(bytes)).toHaveLength(1);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('SinkDispatcher.quietLogLevels', () => {
+  it('names the levels a logger with a known level drops, only for our own logger sink', () => {
+    expect(new SinkDispatcher(undefined, new ConsoleLogger('WARN')).quietLogLevels).toEqual(['trace', 'debug', 'info']);
+    expect(new SinkDispatcher(undefined, new ConsoleLogger('TRACE')).quietLogLevels).toEqual([]);
+    // A wrapper keeps the level it is given; a logger that does not say has none dropped.
+    expect(new SinkDispatcher(undefined, loggerFrom(() => undefined, 'INFO')).quietLogLevels).toEqual(['trace', 'debug']);
+    expect(new SinkDispatcher(undefined, loggerFrom(() => undefined)).quietLogLevels).toEqual([]);
+    // A user's logger sink may want every call.
+    const own = { __temporal_logger: { debug: { fn: () => undefined } } };
+    expect(new SinkDispatcher(own, new ConsoleLogger('ERROR')).quietLogLevels).toEqual([]);
   });
 });
