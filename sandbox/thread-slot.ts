@@ -54,6 +54,7 @@ export class ThreadSlot {
       maxThreads: 1,
       idleTimeout: Infinity, // the thread holds run state: it must never be retired for idleness
       atomics: 'disabled', // 'sync' can hang a thread that keeps timers or ports (FACTS.md)
+      recordTiming: false, // wait/run histograms per task that nothing reads: CPU on every activation
       resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb },
       // Plain Node in the thread: the parent's loaders (tsx, vitest) would change how the
       // entry's CommonJS imports interop, and the entry is already built for plain Node.
