@@ -24,7 +24,8 @@ export interface ThreadConfig {
   readonly forwardLogs: boolean;
   /**
    * Shared status cells ({@link STATUS_CELLS} float64): the thread writes the wall-clock start (ms)
-   * of the task it is running into index 0 (0 when idle), the task's `tag` into index 1 and what
+   * of the task it is running, then of each call into workflow code (what a deadline counts),
+   * into index 0 (0 when idle), the task's `tag` into index 1 and what
    * it is doing (an index into {@link THREAD_STAGES}) into index 2, so the host can see, and name,
    * a stuck activation without asking the thread.
    */

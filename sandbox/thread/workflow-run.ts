@@ -32,7 +32,7 @@ import { unwindAsyncContext } from './async-stack.js';
 import type { WorkflowLogLevel } from './context-globals.js';
 import type { StackOwner } from './promise-stacks.js';
 import type { ContextTenant, RunContext } from './run-context.js';
-import { setStage } from './thread-status.js';
+import { driveStarted, setStage } from './thread-status.js';
 import { buildWorkflowInfo, withActivationFields } from './workflow-info.js';
 
 type Activation = proto.coresdk.workflow_activation.WorkflowActivation;
@@ -282,6 +282,7 @@ export class WorkflowRun implements ContextTenant {
       return body();
     };
     try {
+      driveStarted();
       if (this.realm.shared) return DRIVE_SCRIPT.runInContext(this.#context) as T;
       const timeout = Math.max(1, Math.ceil(this.#deadline - performance.now()));
       return DRIVE_SCRIPT.runInContext(this.#context, { timeout }) as T;
