@@ -24,8 +24,8 @@ export interface ThreadConfig {
   readonly forwardLogs: boolean;
   /**
    * Shared status cells ({@link STATUS_CELLS} float64): the thread writes the wall-clock start (ms)
-   * of the task it is running, then of each call into workflow code (what a deadline counts),
-   * into index 0 (0 when idle), the task's `tag` into index 1 and what
+   * of the call into workflow code it is making (what a deadline counts; 0 between calls and
+   * when idle) into index 0, the task's `tag` into index 1 and what
    * it is doing (an index into {@link THREAD_STAGES}) into index 2, so the host can see, and name,
    * a stuck activation without asking the thread.
    */
@@ -91,6 +91,8 @@ export interface EvictTask {
 /** Drops every run of the thread: sent after a failure that leaves the thread alive. */
 export interface EvictAllTask {
   readonly kind: 'evictAll';
+  /** As {@link EvictTask.tag}; the thread slot's own (negative) tag. */
+  readonly tag?: number;
 }
 
 /**

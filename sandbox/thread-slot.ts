@@ -20,6 +20,9 @@ export interface ThreadSlotOptions {
   readonly onCrash: (slot: ThreadSlot, cause: unknown) => void;
 }
 
+/** The tag of the slot's own evictAll tasks; the sandbox's tags are positive. */
+const EVICT_ALL_TAG = -1;
+
 export class ThreadSlot {
   readonly index: number;
   /** Runs pinned to this thread. */
@@ -35,10 +38,12 @@ export class ThreadSlot {
   deadlocked?: { readonly tag: number; readonly runId: string; readonly stage: ThreadStage; others?: number };
   readonly #pool: Piscina<ThreadTask, ThreadResult>;
   readonly #onCrash: ThreadSlotOptions['onCrash'];
+  readonly #deadlockTimeoutMs: number;
 
   constructor(options: ThreadSlotOptions) {
     this.index = options.index;
     this.#onCrash = options.onCrash;
+    this.#deadlockTimeoutMs = options.deadlockTimeoutMs;
     const status = new SharedArrayBuffer(STATUS_CELLS * Float64Array.BYTES_PER_ELEMENT);
     this.status = new Float64Array(status);
     const workerData: ThreadConfig = {
@@ -89,7 +94,7 @@ export class ThreadSlot {
     } catch (err) {
       // The handler never throws for workflow faults, so a rejection means the thread died or
       // hit a sandbox bug. Either way its runs can no longer be trusted.
-      if (this.threadId === threadId) this.#pool.run({ kind: 'evictAll' }).catch(() => undefined);
+      if (this.threadId === threadId) this.#evictAll();
       this.#crashed(err);
       throw err;
     } finally {
@@ -107,6 +112,19 @@ export class ThreadSlot {
     if (!startedAt || runningTag !== tag) return;
     this.deadlocked = { tag, runId, stage: THREAD_STAGES[stage ?? 0] ?? 'idle' };
     void this.#pool.threads[0]?.terminate();
+  }
+
+  /**
+   * Drops every run of a thread that failed but lives on. Disposal runs workflow code, untimed
+   * in a shared context, and nobody else watches this task: a thread still in it well past the
+   * deadline is ended.
+   */
+  #evictAll(): void {
+    const guard = setTimeout(() => {
+      const [startedAt, runningTag] = this.status;
+      if (startedAt && runningTag === EVICT_ALL_TAG) void this.#pool.threads[0]?.terminate();
+    }, 2 * this.#deadlockTimeoutMs).unref();
+    this.#pool.run({ kind: 'evictAll', tag: EVICT_ALL_TAG }).catch(() => undefined).finally(() => clearTimeout(guard));
   }
 
   async close(): Promise<void> {

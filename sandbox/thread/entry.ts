@@ -214,7 +214,7 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
 
 /** Piscina task handler: one activation or eviction per call. */
 export default async function handle(task: ThreadTask): Promise<ThreadResult> {
-  taskStarted(task.kind === 'evictAll' || task.kind === 'prewarm' ? 0 : (task.tag ?? 0));
+  taskStarted(task.kind === 'prewarm' ? 0 : (task.tag ?? 0));
   try {
     if (task.kind === 'evict' || task.kind === 'evictAll') {
       const lostRuns: string[] = [];

@@ -13,7 +13,6 @@
 import vm from 'node:vm';
 import type { BundleSourceMap } from './bundle-source-map.js';
 import { injectContextGlobals, type WorkflowLogLevel } from './context-globals.js';
-import { driveStarted } from './thread-status.js';
 import type { StackOwner } from './promise-stacks.js';
 import { freezePristineGlobals, installGlobalsSwitcher, type GlobalsBag, type GlobalsSwitcher } from './global-scope.js';
 
@@ -114,7 +113,6 @@ export class SharedContext implements RunContext {
     this.source = source;
     this.context = newContext(this);
     // Library code only: user modules are instantiated per run, inside that run's calls.
-    driveStarted();
     script.runInContext(this.context, { timeout: timeoutMs });
     // A bundle without per-run user modules would silently share module state between runs.
     if (vm.runInContext('typeof globalThis.__TEMPORAL__?.userModules', this.context) !== 'function') {

@@ -13,20 +13,25 @@ export function useStatusCells(buffer: SharedArrayBuffer): void {
   cells = new Float64Array(buffer);
 }
 
-/** A task tagged `tag` (0: untagged) starts now. */
+/** A task tagged `tag` (0: untagged) starts now; its clock starts with its first call into workflow code. */
 export function taskStarted(tag: number): void {
   if (cells === undefined) return;
+  cells[0] = 0;
   cells[1] = tag;
   cells[2] = 0;
-  cells[0] = Date.now();
 }
 
 /**
- * A call into workflow code starts now: the deadline runs from here, as a vm timeout would, so
+ * A call into workflow code starts now: the deadline runs from here, as a vm timeout's would, so
  * decoding the task or compiling a bundle on a busy machine never counts against the workflow.
  */
 export function driveStarted(): void {
-  if (cells !== undefined && cells[0]) cells[0] = Date.now();
+  if (cells !== undefined) cells[0] = Date.now();
+}
+
+/** The call into workflow code returned (or threw). */
+export function driveEnded(): void {
+  if (cells !== undefined) cells[0] = 0;
 }
 
 export function taskEnded(): void {

@@ -32,7 +32,7 @@ import { unwindAsyncContext } from './async-stack.js';
 import type { WorkflowLogLevel } from './context-globals.js';
 import type { StackOwner } from './promise-stacks.js';
 import type { ContextTenant, RunContext } from './run-context.js';
-import { driveStarted, setStage } from './thread-status.js';
+import { driveEnded, driveStarted, setStage } from './thread-status.js';
 import { buildWorkflowInfo, withActivationFields } from './workflow-info.js';
 
 type Activation = proto.coresdk.workflow_activation.WorkflowActivation;
@@ -293,6 +293,7 @@ export class WorkflowRun implements ContextTenant {
       }
       throw err;
     } finally {
+      driveEnded();
       this.#context.__tempo_drive = undefined;
     }
   }
