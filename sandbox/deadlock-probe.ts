@@ -36,6 +36,9 @@ interface WorkerMessage {
   params?: { callFrames?: CallFrame[]; scriptId?: string; url?: string };
 }
 
+/** How often a task between two calls into workflow code is looked at again. */
+const BETWEEN_CALLS_RECHECK_MS = 50;
+
 /** Shortest wait for an inspector reply; `Debugger.enable` alone can take 50–400 ms on a busy machine. */
 const MIN_REPLY_WAIT_MS = 250;
 
@@ -81,19 +84,28 @@ export class DeadlockProbe {
     let capture: Promise<string | undefined> | undefined;
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
+    const generation = slot.generation;
     const check = () => {
-      const [startedAt, runningTag] = slot.status;
-      if (runningTag !== tag || !startedAt) {
+      // In a call into workflow code since `inCallSince` (what the deadline counts); the task
+      // began at `taskSince` (what locating it goes by: before the thread's own vm timeout).
+      const [inCallSince, runningTag, , taskSince] = slot.status;
+      if (runningTag !== tag || !taskSince) {
         timer = setTimeout(check, half); // still queued
         return;
       }
-      const elapsed = Date.now() - startedAt;
-      if (this.#enabled && capture === undefined && elapsed >= half) capture = this.#capture(slot).catch(() => undefined);
-      if (elapsed >= end) {
-        void (capture ?? Promise.resolve()).then(() => stopped || slot.terminateStuck(tag, runId));
+      if (!inCallSince) {
+        timer = setTimeout(check, Math.min(half, BETWEEN_CALLS_RECHECK_MS)); // decoding, compiling: no workflow code to blame
         return;
       }
-      timer = setTimeout(check, Math.max(1, (this.#enabled && capture === undefined ? Math.min(half, end) : end) - elapsed));
+      const now = Date.now();
+      if (this.#enabled && capture === undefined && now - taskSince >= half) capture = this.#capture(slot).catch(() => undefined);
+      const elapsed = now - inCallSince;
+      if (elapsed >= end) {
+        void (capture ?? Promise.resolve()).then(() => stopped || slot.terminateStuck(tag, runId, generation));
+        return;
+      }
+      const untilCapture = this.#enabled && capture === undefined ? Math.max(1, half - (now - taskSince)) : Infinity;
+      timer = setTimeout(check, Math.max(1, Math.min(untilCapture, end - elapsed)));
     };
     timer = setTimeout(check, Math.min(half, end));
     return {

@@ -25,7 +25,7 @@ export interface ThreadConfig {
   /**
    * Shared status cells ({@link STATUS_CELLS} float64): the thread writes the wall-clock start (ms)
    * of the call into workflow code it is making (what a deadline counts; 0 between calls and
-   * when idle) into index 0, the task's `tag` into index 1 and what
+   * when idle) into index 0, the start of the task itself into index 3 (when to locate it), the task's `tag` into index 1 and what
    * it is doing (an index into {@link THREAD_STAGES}) into index 2, so the host can see, and name,
    * a stuck activation without asking the thread.
    */
@@ -33,7 +33,7 @@ export interface ThreadConfig {
 }
 
 /** Number of float64 cells in {@link ThreadConfig.status}. */
-export const STATUS_CELLS = 3;
+export const STATUS_CELLS = 4;
 
 /** What a thread can be doing, by the index it writes into status cell 2; named in deadlock errors. */
 export const THREAD_STAGES = ['idle', 'bundle evaluation', 'initRuntime', 'initialize', 'activate', 'tryUnblockConditions', 'concludeActivation', 'dispose', 'destroy'] as const;

@@ -32,7 +32,7 @@ export class ThreadSlot {
   /** Bumped each time the thread is replaced: results of an older generation are void. */
   generation = 0;
   inFlight = 0;
-  /** [start (ms) of the running task or 0, its tag, its stage], written by the thread (see ThreadConfig). */
+  /** [start (ms) of the running call into workflow code or 0, task tag, stage, task start or 0], written by the thread (see ThreadConfig). */
   readonly status: Float64Array;
   /** Set when the host ended the thread because the task tagged `tag` overran its deadline. */
   deadlocked?: { readonly tag: number; readonly runId: string; readonly stage: ThreadStage; others?: number };
@@ -107,9 +107,10 @@ export class ThreadSlot {
    * code that never yields). The pool replaces the thread; the task and the runs pinned here
    * fail as in a crash, and `deadlocked` tells the caller why. A no-op once that task is over.
    */
-  terminateStuck(tag: number, runId: string): void {
+  terminateStuck(tag: number, runId: string, generation: number): void {
     const [startedAt, runningTag, stage] = this.status;
-    if (!startedAt || runningTag !== tag) return;
+    // A replaced thread's cells may still show the task it died in.
+    if (!startedAt || runningTag !== tag || generation !== this.generation) return;
     this.deadlocked = { tag, runId, stage: THREAD_STAGES[stage ?? 0] ?? 'idle' };
     void this.#pool.threads[0]?.terminate();
   }

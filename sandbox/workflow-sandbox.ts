@@ -89,7 +89,7 @@ export class WorkflowSandbox {
         forwardLogs: options.onWorkflowLog !== undefined,
         // Thread 0 starts loading now; the others when first needed (a prewarm or a run).
         startNow: index === 0,
-        onCrash: (slot) => this.#unpinAll(slot),
+        onCrash: (slot, cause) => this.#unpinAll(slot, cause),
       }),
     );
     // Shared contexts run untimed in their thread, which is ended at the deadline; private ones
@@ -247,7 +247,8 @@ export class WorkflowSandbox {
       if (!result.ok && result.needsBundle) result = await slot.run(withCode(task));
     } catch (cause) {
       watch.stop();
-      if (slot.deadlocked?.tag === task.tag) throw await this.#deadlockError(slot, task, req, watch.location());
+      // A thread that ran out of memory near the deadline died of that, whoever saw it first.
+      if (slot.deadlocked?.tag === task.tag && !outOfMemory(cause)) throw await this.#deadlockError(slot, task, req, watch.location());
       throw this.#crashError(task.runId, cause);
     } finally {
       watch.stop();
@@ -334,9 +335,9 @@ export class WorkflowSandbox {
     this.#pins.delete(runId);
   }
 
-  #unpinAll(slot: ThreadSlot): void {
+  #unpinAll(slot: ThreadSlot, cause?: unknown): void {
     const stuck = slot.deadlocked;
-    if (stuck !== undefined && stuck.others === undefined) {
+    if (stuck !== undefined && stuck.others === undefined && !outOfMemory(cause)) {
       // The thread was ended for one run's deadlock: name it in the others' next errors.
       const others = [...slot.runs].filter((id) => id !== stuck.runId);
       stuck.others = others.length;
@@ -349,6 +350,11 @@ export class WorkflowSandbox {
   #assertRunning(what: string): void {
     if (this.#state !== 'running') throw new IllegalStateError(`WorkflowSandbox.${what}() called while the sandbox is ${this.#state}`);
   }
+}
+
+/** The thread died of its heap limit (`maxOldGenerationSizeMb`), not of being ended. */
+function outOfMemory(cause: unknown): boolean {
+  return (cause as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 }
 
 /** The workflow an activation starts, if it has an initializeWorkflow job; only read on the error path. */

@@ -19,6 +19,7 @@ export function taskStarted(tag: number): void {
   cells[0] = 0;
   cells[1] = tag;
   cells[2] = 0;
+  cells[3] = Date.now();
 }
 
 /**
@@ -35,7 +36,9 @@ export function driveEnded(): void {
 }
 
 export function taskEnded(): void {
-  if (cells !== undefined) cells[0] = 0;
+  if (cells === undefined) return;
+  cells[0] = 0;
+  cells[3] = 0;
 }
 
 /** Records what the running task is doing; names outside {@link THREAD_STAGES} leave the cell as is. */
