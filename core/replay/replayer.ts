@@ -162,11 +162,14 @@ export class Replayer {
     const taskQueue = started.taskQueue?.name ?? 'replay';
     const state = new WorkflowRunState({ namespace, taskQueue, runId, workflowId, workflowType });
     const id = { workflowId, runId, workflowType };
+    // The sandbox holds runs by key; a sandbox shared with live workers may hold this very run
+    // (a history replayed while its run is still cached): a key of its own keeps them apart.
+    const sandboxKey = `${runId}#replay-${randomUUID()}`;
     try {
-      const error = await this.#run(state, events, { namespace, taskQueue });
+      const error = await this.#run(state, events, { namespace, taskQueue }, sandboxKey);
       return error ? { ...id, ok: false, error } : { ...id, ok: true };
     } finally {
-      await this.sandbox.evict(runId);
+      await this.sandbox.evict(sandboxKey);
     }
   }
 
@@ -181,7 +184,7 @@ export class Replayer {
   }
 
   /** Drives the state as the live workflow-task handler does; returns the verdict's error, if any. */
-  async #run(state: WorkflowRunState, events: IHistoryEvent[], info: { namespace: string; taskQueue: string }): Promise<RuntimeError | undefined> {
+  async #run(state: WorkflowRunState, events: IHistoryEvent[], info: { namespace: string; taskQueue: string }, sandboxKey: string): Promise<RuntimeError | undefined> {
     const bounds = taskBounds(events);
     try {
       state.applyWorkflowTask({ events, ...bounds });
@@ -192,7 +195,9 @@ export class Replayer {
       let completion: proto.coresdk.workflow_completion.WorkflowActivationCompletion;
       try {
         const decoded = this.codec ? await this.codec.decodeActivation(activation, state.options) : activation;
-        completion = Completion.decode(await this.sandbox.activate({ runId: state.runId, bundleId: this.bundleId, activation: Activation.encode(decoded).finish(), info, sinks: this.sinks }));
+        completion = Completion.decode(await this.sandbox.activate({ runId: sandboxKey, bundleId: this.bundleId, activation: Activation.encode(decoded).finish(), info, sinks: this.sinks }));
+        // Completions the thread builds itself (an empty activation, a failure) carry the key.
+        if (completion.runId === sandboxKey) completion.runId = state.runId;
         await this.codec?.encodeCompletion(completion, state.options);
       } catch (err) {
         return asRuntimeError(err); // deadlock, thread crash, a codec failure: the run is gone

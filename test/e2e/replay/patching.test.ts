@@ -106,6 +106,30 @@ describe('patching across a code change (our runtime, real server)', () => {
     expect(v1.message).toContain("patch 'my-change'");
   });
 
+  it('a history replayed in the sandbox that still caches its live run leaves that run alone', async () => {
+    const live = await workerOn('v1');
+    const { taskQueue } = live;
+    const handle = await client.workflow.start('patchedWorkflow', { taskQueue, workflowId: taskQueue, args: [true] });
+    try {
+      await waitFor(
+        async () => {
+          const types = eventTypes(await handle.fetchHistory());
+          return types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) && types.at(-1) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+        },
+        15_000,
+        'the v1 run to block on its signal, cached',
+      );
+      // Same run id, same sandbox: the replay must build a run of its own, and its eviction must not take the live one.
+      expect(verdict(await replayWith('v1', await handle.fetchHistory()))).toBe('ok');
+      await handle.signal('proceed');
+      expect(await handle.result()).toBe('old:old step done');
+      expect(live.entity.status().workflow?.failed).toBe(0);
+      expect(eventTypes(await handle.fetchHistory())).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    } finally {
+      closing.push(live.entity.close());
+    }
+  });
+
   it('a run started on v1 and blocked on a signal finishes on the old path after the switch to v2', async () => {
     const first = await workerOn('v1');
     const { taskQueue } = first;
