@@ -186,6 +186,9 @@ export class WorkflowWorker {
         await this.stickySettled();
       }
       await this.handingBack;
+      // An answer sent just before the hand-back (still naming our queue) can reach the server
+      // after it and make its run sticky again: once every answer is in, hand those back too.
+      if (this.handingBack) await this.resetStickiness();
     })();
     // Bounded by the drain's force end: a task still running then (its answer retrying through
     // an outage, say) is left to the server, which times it out and hands it out again.
