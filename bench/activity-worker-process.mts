@@ -33,7 +33,8 @@ if (kind === 'official') {
     await connection.close();
   };
 } else {
-  const connection = await Connection.connect({ address, ...(kind === 'ours-http2' ? { transport: 'http2' as const } : {}) });
+  // Both transports measured by name: 'ours' is grpc-js, 'ours-http2' the default since 2026-12-01.
+  const connection = await Connection.connect({ address, transport: kind === 'ours-http2' ? 'http2' : 'grpc-js' });
   const entity = new WorkerEntity({ taskQueue, activities: { noop } }, { connection });
   await entity.start();
   stop = async () => {

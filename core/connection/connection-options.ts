@@ -63,10 +63,10 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   retry: RetryOptions;
   /**
-   * How calls travel: `'grpc-js'` (`@grpc/grpc-js`), or `'http2'`, unary gRPC straight on
-   * `node:http2` at well under half of grpc-js's CPU per call (core/connection/http2-transport.ts);
-   * with a `proxy`, calls stay on grpc-js, which tunnels through it.
-   * @default `TEMPO_GRPC_TRANSPORT` if it says `http2`, else 'grpc-js'
+   * How calls travel: `'http2'`, unary gRPC straight on `node:http2` at well under half of
+   * grpc-js's CPU per call (core/connection/http2-transport.ts), or `'grpc-js'`
+   * (`@grpc/grpc-js`); with a `proxy`, calls stay on grpc-js, which tunnels through it.
+   * @default `TEMPO_GRPC_TRANSPORT` if it says `grpc-js`, else 'http2'
    */
   transport: 'grpc-js' | 'http2';
 }
@@ -82,7 +82,7 @@ export const connectionDefaults: ConnectionOptions = {
   connectTimeoutMs: 10_000,
   retry: { initialIntervalMs: 100, maxIntervalMs: 5_000, backoffCoefficient: 2, jitter: 0.2, maxAttempts: 10 },
   // The environment may pick the transport so a whole test suite can run on either.
-  transport: process.env.TEMPO_GRPC_TRANSPORT === 'http2' ? 'http2' : 'grpc-js',
+  transport: process.env.TEMPO_GRPC_TRANSPORT === 'grpc-js' ? 'grpc-js' : 'http2',
 };
 
 /** What callers may pass: every field optional, retry fields too. */
