@@ -7,6 +7,7 @@
  */
 import { Connection } from '../core/connection/connection.js';
 import { WorkerEntity } from '../core/worker/worker-entity.js';
+import { runOfficial } from './run-official.js';
 
 const [kind, taskQueue, address, totalArg] = process.argv.slice(2) as [string, string, string, string];
 const total = Number(totalArg);
@@ -26,12 +27,7 @@ if (kind === 'official') {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({ connection, taskQueue, activities: { noop } });
-  const running = worker.run();
-  stop = async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-  };
+  stop = runOfficial(worker, connection);
 } else {
   // Both transports measured by name: 'ours' is grpc-js, 'ours-http2' the default since 2026-12-01.
   const connection = await Connection.connect({ address, transport: kind === 'ours-http2' ? 'http2' : 'grpc-js' });

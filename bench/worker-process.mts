@@ -10,6 +10,7 @@ import { NativeConnection, Worker, Runtime, DefaultLogger, bundleWorkflowCode } 
 import { Connection } from '../core/connection/connection.js';
 import { WorkerEntity } from '../core/worker/worker-entity.js';
 import { fixtureWorkflowsPath } from '../test/helpers/official-worker.js';
+import { runOfficial } from './run-official.js';
 
 const [kind, taskQueue, address, workflowsPathArg] = process.argv.slice(2) as [string, string, string, string?];
 const workflowsPath = workflowsPathArg ?? fixtureWorkflowsPath;
@@ -21,12 +22,7 @@ if (kind === 'official') {
   const connection = await NativeConnection.connect({ address });
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities, maxCachedWorkflows: 2000 });
-  const running = worker.run();
-  stop = async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-  };
+  stop = runOfficial(worker, connection);
 } else {
   const connection = await Connection.connect({ address });
   const entity = new WorkerEntity({ taskQueue, workflowsPath, activities, maxCachedWorkflows: 2000 }, { connection });

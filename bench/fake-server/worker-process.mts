@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection, WorkerEntity } from '../../index.js';
+import { runOfficial } from '../run-official.js';
 
 const [kind, mode, address, taskQueue, optionsJson] = process.argv.slice(2) as [string, string, string, string, string];
 const concurrency = JSON.parse(optionsJson) as Record<string, number>;
@@ -25,12 +26,7 @@ if (kind === 'official') {
   const connection = await NativeConnection.connect({ address });
   const workflows = mode === 'workflows' ? { workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }) } : {};
   const worker = await Worker.create({ connection, taskQueue, ...(mode === 'activities' ? { activities } : workflows), ...concurrency });
-  const running = worker.run();
-  stop = async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-  };
+  stop = runOfficial(worker, connection);
 } else {
   // Both transports measured by name: 'ours' is grpc-js, 'ours-http2' the default since 2026-12-01.
   const connection = await Connection.connect({ address, transport: kind === 'ours-http2' ? 'http2' : 'grpc-js' });

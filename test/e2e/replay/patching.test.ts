@@ -72,6 +72,18 @@ async function runOn(version: Version): Promise<{ result: string; history: IHist
 
 const replayWith = (version: Version, history: IHistory): Promise<ReplayResult> => replayers.get(version)!.replay(history);
 const eventTypes = (h: IHistory): number[] => (h.events ?? []).map((e) => e.eventType ?? 0);
+
+/** Waits until a `patchedWorkflow` run has done its step and completed the task after it: blocked on its signal. */
+async function blockedOnSignal(handle: { fetchHistory(): Promise<IHistory> }): Promise<void> {
+  await waitFor(
+    async () => {
+      const types = eventTypes(await handle.fetchHistory());
+      return types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) && types.at(-1) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+    },
+    15_000,
+    'the run to block on its signal',
+  );
+}
 /** 'ok', or the error: a failed expectation then shows why the replay failed. */
 const verdict = (r: ReplayResult): string => (r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`);
 const errorOf = (r: ReplayResult): { code: string; message: string } => (r.ok ? { code: 'OK', message: '' } : r.error);
@@ -111,14 +123,7 @@ describe('patching across a code change (our runtime, real server)', () => {
     const { taskQueue } = live;
     const handle = await client.workflow.start('patchedWorkflow', { taskQueue, workflowId: taskQueue, args: [true] });
     try {
-      await waitFor(
-        async () => {
-          const types = eventTypes(await handle.fetchHistory());
-          return types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) && types.at(-1) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
-        },
-        15_000,
-        'the v1 run to block on its signal, cached',
-      );
+      await blockedOnSignal(handle);
       // Same run id, same sandbox: the replay must build a run of its own, and its eviction must not take the live one.
       expect(verdict(await replayWith('v1', await handle.fetchHistory()))).toBe('ok');
       await handle.signal('proceed');
@@ -136,14 +141,7 @@ describe('patching across a code change (our runtime, real server)', () => {
     const handle = await client.workflow.start('patchedWorkflow', { taskQueue, workflowId: taskQueue, args: [true] });
     try {
       // Blocked: the old step is done and the task after it completed, nothing more to do.
-      await waitFor(
-        async () => {
-          const types = eventTypes(await handle.fetchHistory());
-          return types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) && types.at(-1) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
-        },
-        15_000,
-        'the v1 run to block on its signal',
-      );
+      await blockedOnSignal(handle);
     } finally {
       // Its cache goes with it: v2 must rebuild the run from history.
       await first.entity.close();
