@@ -1,20 +1,22 @@
 /**
- * Unary gRPC calls straight on `node:http2`: one session, one stream per call, the 5-byte
- * length-prefixed message, `grpc-status` from the trailers. It exists because a worker's calls are
- * all unary and small, and grpc-js spends more CPU per call than everything else on the activity
- * path (its interceptor, resolving, retrying, load-balancing and subchannel layers, a promise for
- * call credentials, metadata copies): against the benchmark's fake server, a poll plus its answer
- * cost 0.33–0.44 ms of client CPU through grpc-js and 0.15 ms on this transport
- * (bench/README.md, "CPU per activity").
+ * Unary gRPC calls on our own HTTP/2 client (./h2/h2-session.ts): one connection, one stream per
+ * call, the 5-byte length-prefixed message, `grpc-status` from the trailers. It exists because a
+ * worker's calls are all unary and small, and both grpc-js and `node:http2` spend more CPU per
+ * call than the rest of the activity path: against the benchmark's fake server a poll plus its
+ * answer cost 0.33–0.44 ms of client CPU through grpc-js, 0.134 ms on `node:http2`, and less on
+ * this transport (bench/README.md, "CPU per activity").
  *
  * What grpc-js would do that matters here is kept: TLS with ALPN h2 and a server name override,
  * keepalive pings, deadlines (`grpc-timeout` and a local timer), cancellation, the receive size
- * limit, a new session after GOAWAY or a dropped connection, and the gRPC status mapping of
- * HTTP/2 resets and HTTP errors. Not kept: compression (never asked for), name resolution beyond
- * one `host:port`, load balancing.
+ * limit, a new connection after GOAWAY or a dropped one (a call the server never took is sent
+ * again on it, as grpc-js's transparent retry does), and the gRPC status mapping of HTTP/2 resets
+ * and HTTP errors. Not kept: compression (never asked for), name resolution beyond one
+ * `host:port`, load balancing. Calls through a proxy stay on grpc-js (core/connection/connection.ts).
  */
-import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { status } from '@grpc/grpc-js';
+import { ErrorCode } from './h2/frames.js';
+import { H2Session, type StreamHandle, type StreamOutcome } from './h2/h2-session.js';
+import { encodeIndexed, encodeLiteral, type HeaderList } from './h2/hpack.js';
 import type { TransportError, UnaryTransport } from './unary-transport.js';
 
 export interface Http2TransportOptions {
@@ -27,8 +29,6 @@ export interface Http2TransportOptions {
   keepaliveTimeMs: number;
   keepaliveTimeoutMs: number;
 }
-
-const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INADEQUATE_SECURITY } = http2.constants;
 
 function transportError(code: status, details: string): TransportError {
   return Object.assign(new Error(details), { code, details });
@@ -44,110 +44,130 @@ function fromHttpStatus(httpStatus: number): status {
   return status.UNKNOWN;
 }
 
-/** gRPC's mapping of a stream reset; a stream that ended with no status and no reset lost its connection. */
-function fromRstCode(rst: number | undefined): status {
-  if (rst === NGHTTP2_CANCEL) return status.CANCELLED;
-  if (rst === NGHTTP2_ENHANCE_YOUR_CALM) return status.RESOURCE_EXHAUSTED;
-  if (rst === NGHTTP2_INADEQUATE_SECURITY) return status.PERMISSION_DENIED;
-  if (rst === NGHTTP2_REFUSED_STREAM || rst === undefined || rst === 0) return status.UNAVAILABLE;
+/** gRPC's mapping of a stream reset. */
+function fromRstCode(rst: number): status {
+  if (rst === ErrorCode.CANCEL) return status.CANCELLED;
+  if (rst === ErrorCode.ENHANCE_YOUR_CALM) return status.RESOURCE_EXHAUSTED;
+  if (rst === ErrorCode.INADEQUATE_SECURITY) return status.PERMISSION_DENIED;
+  if (rst === ErrorCode.REFUSED_STREAM || rst === ErrorCode.NO_ERROR) return status.UNAVAILABLE;
   return status.INTERNAL;
 }
 
+function header(list: HeaderList | undefined, name: string): string | undefined {
+  if (list) for (const [n, v] of list) if (n === name) return v;
+  return undefined;
+}
+
+/** `host:port` or `[v6]:port`. */
+function hostAndPort(address: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^([^:]+):(\d+)$/.exec(address);
+  if (!m) throw new Error(`address "${address}" is not host:port`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** `grpc-timeout`: at most 8 digits, in the finest unit that fits. */
+function grpcTimeout(ms: number): string {
+  const t = Math.max(1, Math.ceil(ms));
+  return t < 1e8 ? `${t}m` : `${Math.ceil(t / 1000)}S`;
+}
+
+/** What an ended stream means for the call. */
+function settle(outcome: StreamOutcome, maxReceive: number): { error: TransportError } | { value: Buffer } {
+  switch (outcome.kind) {
+    case 'refused':
+    case 'lost':
+      return { error: transportError(status.UNAVAILABLE, outcome.message) };
+    case 'reset':
+      return { error: transportError(fromRstCode(outcome.code), `stream reset by the server (HTTP/2 code ${outcome.code})`) };
+    case 'too-large':
+      return { error: transportError(status.RESOURCE_EXHAUSTED, `Received message larger than max (${outcome.received - 5} vs. ${maxReceive})`) };
+    case 'ended': {
+      // A trailers-only answer (an error) carries its status in the headers.
+      const statusList = outcome.trailers ?? outcome.headers;
+      const grpcStatus = header(statusList, 'grpc-status');
+      const httpStatus = Number(header(outcome.headers, ':status') ?? 200);
+      if (grpcStatus === undefined) {
+        return { error: transportError(httpStatus !== 200 ? fromHttpStatus(httpStatus) : status.UNAVAILABLE, httpStatus !== 200 ? `HTTP status ${httpStatus}` : 'stream closed without a gRPC status') };
+      }
+      if (Number(grpcStatus) !== status.OK) return { error: transportError(Number(grpcStatus), safeDecode(header(statusList, 'grpc-message') ?? '')) };
+      const { chunks } = outcome;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      if (body.length < 5) return { error: transportError(status.INTERNAL, 'answer without a message') };
+      if (body[0] !== 0) return { error: transportError(status.INTERNAL, 'compressed answer (not requested)') };
+      return { value: body.subarray(5, 5 + body.readUInt32BE(1)) };
+    }
+  }
+}
+
 export class Http2Transport implements UnaryTransport {
-  private session: ClientHttp2Session | undefined;
-  private active = 0;
+  private session: H2Session | undefined;
   private closed = false;
-  private readonly base: OutgoingHttpHeaders;
+  private readonly target: { host: string; port: number };
+  /** `:method` and `:scheme`: the pseudo-headers before `:path`. */
+  private readonly blockStart: Buffer;
+  /** `:authority` and the headers every call sends, after `:path`. */
+  private readonly blockRest: Buffer;
+  private readonly pathFields = new Map<string, Buffer>();
 
   constructor(private readonly opts: Http2TransportOptions) {
-    this.base = {
-      ...opts.headers,
-      ':method': 'POST',
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': 'tempo-worker-runtime',
-      ...(opts.tls && opts.tls.serverNameOverride ? { ':authority': opts.tls.serverNameOverride } : {}),
-    };
+    this.target = hostAndPort(opts.address);
+    this.blockStart = Buffer.concat([encodeIndexed(':method', 'POST'), encodeIndexed(':scheme', opts.tls ? 'https' : 'http')]);
+    const authority = (opts.tls && opts.tls.serverNameOverride) || opts.address;
+    this.blockRest = Buffer.concat([
+      encodeLiteral(':authority', authority),
+      encodeLiteral('content-type', 'application/grpc'),
+      encodeLiteral('te', 'trailers'),
+      encodeLiteral('user-agent', 'tempo-worker-runtime'),
+      ...Object.entries(opts.headers).map(([k, v]) => encodeLiteral(k, v)),
+    ]);
   }
 
   unary(path: string, message: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.closed) return reject(transportError(status.UNAVAILABLE, 'the connection is closed'));
-      let session: ClientHttp2Session;
-      let req: http2.ClientHttp2Stream;
-      try {
-        session = this.liveSession();
-        req = session.request({ ...this.base, ':path': path, 'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m` });
-      } catch (err) {
-        return reject(transportError(status.UNAVAILABLE, (err as Error).message));
-      }
-      if (this.active++ === 0) session.ref();
-      const chunks: Buffer[] = [];
-      let received = 0;
-      let grpcStatus: number | undefined;
-      let grpcMessage = '';
-      let httpStatus = 200;
-      let answered = false;
-      let streamError = '';
+      let pathField = this.pathFields.get(path);
+      if (!pathField) this.pathFields.set(path, (pathField = encodeLiteral(':path', path)));
+      const block = Buffer.concat([this.blockStart, pathField, this.blockRest, encodeLiteral('grpc-timeout', grpcTimeout(timeoutMs))]);
+      const body = Buffer.allocUnsafe(5 + message.length);
+      body[0] = 0;
+      body.writeUInt32BE(message.length, 1);
+      body.set(message, 5);
+      let stream: StreamHandle | undefined;
       let settled = false;
       const finish = (err: TransportError | undefined, value?: Buffer) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (--this.active === 0 && !session.destroyed) session.unref();
         if (err) reject(err);
         else resolve(value!);
       };
       const timer = setTimeout(() => {
-        req.close(NGHTTP2_CANCEL);
+        stream?.cancel();
         finish(transportError(status.DEADLINE_EXCEEDED, `Deadline exceeded after ${timeoutMs} ms`));
       }, timeoutMs);
       const onAbort = () => {
-        req.close(NGHTTP2_CANCEL);
+        stream?.cancel();
         finish(transportError(status.CANCELLED, 'Cancelled on client'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      const readStatus = (h: IncomingHttpHeaders) => {
-        const s = h['grpc-status'];
-        if (s === undefined) return;
-        grpcStatus = Number(s);
-        const m = h['grpc-message'];
-        if (typeof m === 'string') grpcMessage = safeDecode(m);
-      };
-      req.on('response', (h) => {
-        answered = true;
-        httpStatus = Number(h[':status'] ?? 200);
-        readStatus(h); // a trailers-only answer (an error) carries its status in the headers
-      });
-      req.on('trailers', readStatus);
-      req.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > this.opts.maxReceiveMessageBytes + 5) {
-          req.close(NGHTTP2_CANCEL);
-          finish(transportError(status.RESOURCE_EXHAUSTED, `Received message larger than max (${received} vs. ${this.opts.maxReceiveMessageBytes})`));
-        } else chunks.push(chunk);
-      });
-      req.on('error', (err: Error) => void (streamError = err.message));
-      req.on('close', () => {
-        if (settled) return;
-        if (grpcStatus === undefined) {
-          // No headers at all: the connection failed (refused, reset, GOAWAY) before an answer.
-          const code = !answered ? status.UNAVAILABLE : httpStatus !== 200 ? fromHttpStatus(httpStatus) : fromRstCode(req.rstCode);
-          finish(transportError(code, httpStatus !== 200 ? `HTTP status ${httpStatus}` : `stream closed without a gRPC status${streamError ? `: ${streamError}` : ''}`));
-        } else if (grpcStatus !== status.OK) {
-          finish(transportError(grpcStatus, grpcMessage));
-        } else {
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-          if (body.length < 5 || body[0] !== 0) finish(transportError(status.INTERNAL, body.length < 5 ? 'answer without a message' : 'compressed answer (not requested)'));
-          else finish(undefined, body.subarray(5, 5 + body.readUInt32BE(1)));
+      const send = (again: boolean) => {
+        let session: H2Session;
+        try {
+          session = this.liveSession();
+        } catch (err) {
+          return finish(transportError(status.UNAVAILABLE, (err as Error).message));
         }
-      });
-      const frame = Buffer.allocUnsafe(5 + message.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(message.length, 1);
-      frame.set(message, 5);
-      req.end(frame);
+        stream = session.request(block, body, (outcome) => {
+          // The server never took it (GOAWAY, a connection that was already going): once more on a new one.
+          if (outcome.kind === 'refused' && !again && !settled && !this.closed) return send(true);
+          if (this.closed && (outcome.kind === 'lost' || outcome.kind === 'refused')) return finish(transportError(status.CANCELLED, 'the connection was closed'));
+          const r = settle(outcome, this.opts.maxReceiveMessageBytes);
+          if ('error' in r) finish(r.error);
+          else finish(undefined, r.value);
+        });
+      };
+      send(false);
     });
   }
 
@@ -156,30 +176,25 @@ export class Http2Transport implements UnaryTransport {
     const s = this.session;
     this.session = undefined;
     // Calls in flight end CANCELLED, as grpc-js's Client.close() ends them.
-    s?.destroy();
+    s?.destroy('the connection was closed');
   }
 
   /** The open session, or a new one (after GOAWAY, a dropped connection, or at first). */
-  private liveSession(): ClientHttp2Session {
+  private liveSession(): H2Session {
     const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
+    if (current?.usable) return current;
     const { tls } = this.opts;
-    const s = tls
-      ? http2.connect(`https://${this.opts.address}`, { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverNameOverride, noDelay: true } as http2.SecureClientSessionOptions)
-      : http2.connect(`http://${this.opts.address}`, { noDelay: true } as http2.ClientSessionOptions);
-    const drop = () => {
-      if (this.session === s) this.session = undefined;
-      clearInterval(keepalive);
-    };
-    // Stream errors reach their calls; a session error only means: use a new session next time.
-    s.on('error', drop);
-    s.on('goaway', drop);
-    s.on('close', drop);
-    const keepalive = setInterval(() => {
-      const deadline = setTimeout(() => s.destroy(), this.opts.keepaliveTimeoutMs).unref();
-      if (!s.ping((err) => (clearTimeout(deadline), err && s.destroy()))) clearTimeout(deadline);
-    }, this.opts.keepaliveTimeMs).unref();
-    s.unref();
+    const servername = tls ? tls.serverNameOverride || (/^[\d.]+$|:/.test(this.target.host) ? undefined : this.target.host) : undefined;
+    const s = new H2Session({
+      ...this.target,
+      tls: tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, servername } : false,
+      maxReceiveBytes: this.opts.maxReceiveMessageBytes + 5,
+      keepaliveTimeMs: this.opts.keepaliveTimeMs,
+      keepaliveTimeoutMs: this.opts.keepaliveTimeoutMs,
+      onUnusable: (gone) => {
+        if (this.session === gone) this.session = undefined;
+      },
+    });
     this.session = s;
     return s;
   }
