@@ -1,6 +1,6 @@
 /**
- * How a {@link Connection} sends one unary call: grpc-js (the default) or straight on node:http2
- * (`ConnectionOptions.transport: 'http2'`, see http2-transport.ts). Both take and give encoded
+ * How a {@link Connection} sends one unary call: on our own HTTP/2 client (the default,
+ * `ConnectionOptions.transport: 'http2'`, see http2-transport.ts) or on grpc-js. Both take and give encoded
  * messages; the Connection owns codecs, retries and errors.
  */
 import * as grpc from '@grpc/grpc-js';
