@@ -8,7 +8,8 @@
  * one); activities/s and CPU per activity (that process's user + system ms ÷ activities) are taken
  * from its first activity to its last, so process start-up counts in neither.
  *
- *   npm run bench:activities            (BENCH_ACTIVITIES=2000 BENCH_ROUNDS=3 to change the load)
+ *   npm run bench:activities            (BENCH_ACTIVITIES=2000 BENCH_ROUNDS=3 to change the load;
+ *                                        BENCH_CPU_PROF=<dir> writes each worker process's --cpu-prof there)
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -47,7 +48,8 @@ type ActivitySide = (taskQueue: string) => Promise<{ result: Promise<Result>; st
 /** The activity worker in its own process (bench/activity-worker-process.mts). */
 function workerProcess(kind: 'official' | 'ours' | 'ours-http2'): ActivitySide {
   return async (taskQueue) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/activity-worker-process.mts', kind, taskQueue, server.address, String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'bench/activity-worker-process.mts', kind, taskQueue, server.address, String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((r) => child.once('exit', r));
     let first: [number, number] | undefined;
     let ready!: () => void;
