@@ -58,7 +58,9 @@ export interface WorkerProc {
  * `taskQueue` with the workflows at `workflowsPath` (default: the test fixtures).
  */
 export async function startWorkerProcess(kind: string, taskQueue: string, address: string, workflowsPath?: string): Promise<WorkerProc> {
-  const args = ['--expose-gc', '--import', 'tsx', 'bench/worker-process.mts', kind, taskQueue, address, ...(workflowsPath ? [workflowsPath] : [])];
+  // BENCH_CPU_PROF=<dir>: each worker process's --cpu-prof (one file per thread) goes there.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const args = [...prof, '--expose-gc', '--import', 'tsx', 'bench/worker-process.mts', kind, taskQueue, address, ...(workflowsPath ? [workflowsPath] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let onSample: ((s: { rss: number; cpuUs: number }) => void) | undefined;
   await new Promise<void>((resolve, reject) => {

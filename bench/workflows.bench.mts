@@ -3,7 +3,7 @@
  * 1,000 cached idle workflows: ours against the official worker, each worker in its own process,
  * against the same server, in one run.
  *
- *   npm run bench:workflows        (BENCH_WORKFLOWS=300 BENCH_IDLE=1000 BENCH_ROUNDS=1 to change the load;
+ *   npm run bench:workflows        (BENCH_WORKFLOWS=300 BENCH_IDLE=1000 BENCH_ROUNDS=1 to change the load; BENCH_CPU_PROF=<dir> profiles each worker process;
  *                                   medians over rounds, the first worker alternating)
  *
  * Latencies come from the server's own history timestamps (WorkflowTaskStarted →
