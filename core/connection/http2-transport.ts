@@ -107,7 +107,8 @@ export class Http2Transport implements UnaryTransport {
   private readonly blockStart: Buffer;
   /** `:authority` and the headers every call sends, after `:path`. */
   private readonly blockRest: Buffer;
-  private readonly pathFields = new Map<string, Buffer>();
+  /** Header blocks by `:path` and `grpc-timeout`: the calls of a worker use a handful. */
+  private readonly blocks = new Map<string, Buffer>();
 
   constructor(private readonly opts: Http2TransportOptions) {
     this.target = hostAndPort(opts.address);
@@ -125,13 +126,7 @@ export class Http2Transport implements UnaryTransport {
   unary(path: string, message: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.closed) return reject(transportError(status.UNAVAILABLE, 'the connection is closed'));
-      let pathField = this.pathFields.get(path);
-      if (!pathField) this.pathFields.set(path, (pathField = encodeLiteral(':path', path)));
-      const block = Buffer.concat([this.blockStart, pathField, this.blockRest, encodeLiteral('grpc-timeout', grpcTimeout(timeoutMs))]);
-      const body = Buffer.allocUnsafe(5 + message.length);
-      body[0] = 0;
-      body.writeUInt32BE(message.length, 1);
-      body.set(message, 5);
+      const block = this.headerBlock(path, grpcTimeout(timeoutMs));
       let stream: StreamHandle | undefined;
       let settled = false;
       const finish = (err: TransportError | undefined, value?: Buffer) => {
@@ -158,7 +153,7 @@ export class Http2Transport implements UnaryTransport {
         } catch (err) {
           return finish(transportError(status.UNAVAILABLE, (err as Error).message));
         }
-        stream = session.request(block, body, (outcome) => {
+        stream = session.request(block, message, (outcome) => {
           // The server never took it (GOAWAY, a connection that was already going): once more on a new one.
           if (outcome.kind === 'refused' && !again && !settled && !this.closed) return send(true);
           if (this.closed && (outcome.kind === 'lost' || outcome.kind === 'refused')) return finish(transportError(status.CANCELLED, 'the connection was closed'));
@@ -169,6 +164,17 @@ export class Http2Transport implements UnaryTransport {
       };
       send(false);
     });
+  }
+
+  private headerBlock(path: string, timeout: string): Buffer {
+    const key = `${path} ${timeout}`;
+    let block = this.blocks.get(key);
+    if (!block) {
+      if (this.blocks.size >= 256) this.blocks.clear(); // odd deadlines; never more than a few
+      block = Buffer.concat([this.blockStart, encodeLiteral(':path', path), this.blockRest, encodeLiteral('grpc-timeout', timeout)]);
+      this.blocks.set(key, block);
+    }
+    return block;
   }
 
   close(): void {

@@ -48,7 +48,10 @@ export interface H2SessionOptions {
 interface Stream {
   id: number;
   headerBlock: Buffer;
-  body: Buffer;
+  /** The protobuf bytes; DATA carries them as one gRPC length-prefixed message. */
+  message: Uint8Array;
+  /** The whole DATA payload, made only when it goes out in more than one frame. */
+  body: Buffer | undefined;
   sent: number;
   sendWindow: number;
   headers: HeaderList | undefined;
@@ -113,9 +116,9 @@ export class H2Session {
     return !this.destroyed && !this.goingAway;
   }
 
-  /** Opens a stream: `headerBlock` (HPACK) then `body` with END_STREAM. */
-  request(headerBlock: Buffer, body: Buffer, done: (outcome: StreamOutcome) => void): StreamHandle {
-    const s: Stream = { id: 0, headerBlock, body, sent: 0, sendWindow: 0, headers: undefined, trailers: undefined, chunks: [], received: 0, recvUnacked: 0, done };
+  /** Opens a stream: `headerBlock` (HPACK), then `message` as one gRPC message with END_STREAM. */
+  request(headerBlock: Buffer, message: Uint8Array, done: (outcome: StreamOutcome) => void): StreamHandle {
+    const s: Stream = { id: 0, headerBlock, message, body: undefined, sent: 0, sendWindow: 0, headers: undefined, trailers: undefined, chunks: [], received: 0, recvUnacked: 0, done };
     if (!this.usable) queueMicrotask(() => done({ kind: 'refused', message: 'the connection is going away' }));
     else if (this.streams.size >= this.peerMaxStreams) this.waiting.push(s);
     else this.open(s);
@@ -149,20 +152,26 @@ export class H2Session {
     s.sendWindow = this.peerInitialWindow;
     if (this.streams.size === 0) this.socket.ref();
     this.streams.set(s.id, s);
-    const { headerBlock: hb, body } = s;
-    if (hb.length <= this.peerMaxFrame && body.length <= Math.min(this.peerMaxFrame, s.sendWindow, this.connSendWindow)) {
-      // The usual call: HEADERS and the whole DATA in one buffer.
-      const buf = Buffer.allocUnsafe(18 + hb.length + body.length);
+    const { headerBlock: hb, message } = s;
+    const dataLength = 5 + message.length;
+    if (hb.length <= this.peerMaxFrame && dataLength <= Math.min(this.peerMaxFrame, s.sendWindow, this.connSendWindow)) {
+      // The usual call: HEADERS and the whole DATA in one buffer, the message copied once.
+      const buf = Buffer.allocUnsafe(18 + hb.length + dataLength);
       writeFrameHeader(buf, 0, hb.length, FrameType.HEADERS, Flag.END_HEADERS, s.id);
       hb.copy(buf, 9);
-      writeFrameHeader(buf, 9 + hb.length, body.length, FrameType.DATA, Flag.END_STREAM, s.id);
-      body.copy(buf, 18 + hb.length);
-      s.sent = body.length;
-      s.sendWindow -= body.length;
-      this.connSendWindow -= body.length;
+      const at = 18 + hb.length;
+      writeFrameHeader(buf, at - 9, dataLength, FrameType.DATA, Flag.END_STREAM, s.id);
+      writeMessagePrefix(buf, at, message.length);
+      buf.set(message, at + 5);
+      s.sent = dataLength;
+      s.sendWindow -= dataLength;
+      this.connSendWindow -= dataLength;
       this.queue(buf);
       return;
     }
+    s.body = Buffer.allocUnsafe(dataLength);
+    writeMessagePrefix(s.body, 0, message.length);
+    s.body.set(message, 5);
     for (let at = 0; at < hb.length; at += this.peerMaxFrame) {
       const last = at + this.peerMaxFrame >= hb.length;
       this.queue(frame(at === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, last ? Flag.END_HEADERS : 0, s.id, hb.subarray(at, at + this.peerMaxFrame)));
@@ -172,14 +181,15 @@ export class H2Session {
 
   /** Sends as much of a stream's DATA as the windows allow. */
   private pump(s: Stream): void {
-    while (s.sent < s.body.length) {
-      const n = Math.min(s.body.length - s.sent, this.peerMaxFrame, s.sendWindow, this.connSendWindow);
+    const body = s.body!;
+    while (s.sent < body.length) {
+      const n = Math.min(body.length - s.sent, this.peerMaxFrame, s.sendWindow, this.connSendWindow);
       if (n <= 0) {
         this.blocked.add(s);
         return;
       }
-      const end = s.sent + n === s.body.length;
-      this.queue(frame(FrameType.DATA, end ? Flag.END_STREAM : 0, s.id, s.body.subarray(s.sent, s.sent + n)));
+      const end = s.sent + n === body.length;
+      this.queue(frame(FrameType.DATA, end ? Flag.END_STREAM : 0, s.id, body.subarray(s.sent, s.sent + n)));
       s.sent += n;
       s.sendWindow -= n;
       this.connSendWindow -= n;
@@ -389,6 +399,12 @@ export class H2Session {
     for (const s of this.waiting.splice(0)) s.done({ kind: 'refused', message });
     if (this.streams.size === 0) this.destroy(message);
   }
+}
+
+/** gRPC's message prefix: not compressed, then the length. */
+function writeMessagePrefix(buf: Buffer, at: number, length: number): void {
+  buf[at] = 0;
+  buf.writeUInt32BE(length, at + 1);
 }
 
 function setting(key: number, value: number): Buffer {
