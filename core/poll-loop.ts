@@ -189,7 +189,8 @@ export class PollLoop<T> {
       }
       const signal = this.pollAbort.signal;
       try {
-        await slots.acquire(signal);
+        // A free slot is taken at once; only a full loop waits (and makes a promise for it).
+        if (signal.aborted || slots.tryAcquire(1) === 0) await slots.acquire(signal);
       } catch {
         continue; // paused or stopped while waiting for a slot
       }
@@ -226,13 +227,14 @@ export class PollLoop<T> {
         continue;
       }
       // A task that arrives after pause or stop still runs: the server has already handed it to us.
-      const run = this.opts
-        .handle(task)
-        .catch((err: unknown) => logger.error(`${name} task handler threw`, { error: err }))
-        .finally(() => {
-          slots.release();
-          this.running.delete(run);
-        });
+      const settle = () => {
+        slots.release();
+        this.running.delete(run);
+      };
+      const run: Promise<void> = this.opts.handle(task).then(settle, (err: unknown) => {
+        logger.error(`${name} task handler threw`, { error: err });
+        settle();
+      });
       this.running.add(run);
     }
   }
@@ -280,11 +282,11 @@ export function taskQueuePollLoop<M extends 'pollActivityTaskQueue' | 'pollNexus
   return new PollLoop<ResponseOf<M>>({
     ...loop,
     pollers: Math.min(opts.pollers, opts.slots.capacity),
-    poll: async (signal) => {
-      await beforePoll?.(signal);
+    poll: (signal) => {
       // Both requests take exactly these fields; the generic call cannot see that through `M`.
-      const res = await deps.connection.call(method, request as RequestOf<M>, { longPoll: true, signal });
-      return (res as { taskToken?: Uint8Array | null }).taskToken?.length ? res : undefined;
+      const call = () =>
+        deps.connection.call(method, request as RequestOf<M>, { longPoll: true, signal }).then((res) => ((res as { taskToken?: Uint8Array | null }).taskToken?.length ? res : undefined));
+      return beforePoll ? beforePoll(signal).then(call) : call();
     },
     onFatal: deps.onFatal,
     onPollEnd: deps.onPollEnd,

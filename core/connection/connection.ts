@@ -233,18 +233,25 @@ export class Connection {
   }
 
   /** Calls one WorkflowService method, retrying safe calls on UNAVAILABLE / RESOURCE_EXHAUSTED. */
-  async call<M extends WorkflowServiceMethod>(method: M, request: RequestOf<M>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
+  call<M extends WorkflowServiceMethod>(method: M, request: RequestOf<M>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
+    const first = this.callOnce(method, request, opts) as Promise<ResponseOf<M>>;
     const retry = opts.retry ?? (!opts.longPoll && RETRY_SAFE_METHODS.has(method));
-    const maxAttempts = retry ? this.options.retry.maxAttempts : 1;
+    // Most calls succeed at once: the retry loop, and the promises it makes, only after a failure.
+    return retry ? first.catch((err: unknown) => this.retryAfter(err, method, request, opts)) : first;
+  }
+
+  /** Attempts 2, 3, …: while the error is retryable and attempts or `retryUntil` are left. */
+  private async retryAfter<M extends WorkflowServiceMethod>(err: unknown, method: M, request: RequestOf<M>, opts: CallOptions): Promise<ResponseOf<M>> {
     for (let attempt = 1; ; attempt++) {
+      const retryable = err instanceof ServiceCallError && RETRYABLE_CODES.has(err.grpcCode) && !isMessageTooLarge(err);
+      const delay = backoffDelayMs(attempt, this.options.retry);
+      const more = opts.retryUntil !== undefined ? Date.now() + delay < opts.retryUntil : attempt < this.options.retry.maxAttempts;
+      if (!retryable || !more || this.closed || opts.signal?.aborted) throw err;
+      await sleep(delay, opts.signal);
       try {
         return (await this.callOnce(method, request, opts)) as ResponseOf<M>;
-      } catch (err) {
-        const retryable = err instanceof ServiceCallError && RETRYABLE_CODES.has(err.grpcCode) && !isMessageTooLarge(err);
-        const delay = backoffDelayMs(attempt, this.options.retry);
-        const more = retry && (opts.retryUntil !== undefined ? Date.now() + delay < opts.retryUntil : attempt < maxAttempts);
-        if (!retryable || !more || this.closed || opts.signal?.aborted) throw err;
-        await sleep(delay, opts.signal);
+      } catch (next) {
+        err = next;
       }
     }
   }
