@@ -2,14 +2,17 @@
  * Options of {@link WorkflowSandbox}: the public interface, its defaults in one object, and the
  * compiled (validated, filled) form the sandbox works with.
  */
-import { availableParallelism } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { SandboxIsolation, WorkflowLogRecord } from './protocol.js';
 
 export interface SandboxOptions {
   /**
    * Number of sandbox threads. Each run is pinned to one of them for as long as it is cached.
-   * @default os.availableParallelism()
+   * The official worker's `workflowThreadPoolSize`, with its defaults: one thread when runs share
+   * a context (its `reuseV8Context`), since a second isolate mostly adds JIT warm-up and GC work
+   * (measured in bench/README.md); two with `isolation: 'context-per-run'`, where creating each
+   * run's context blocks its thread for milliseconds.
+   * @default 1, or 2 with `isolation: 'context-per-run'`
    */
   readonly threads?: number;
   /**
@@ -60,7 +63,7 @@ export interface SandboxOptions {
 
 /** Every default of {@link SandboxOptions}, in one place. */
 export const SANDBOX_DEFAULTS = {
-  threads: undefined as number | undefined, // resolved at compile time from the machine
+  threads: undefined as number | undefined, // resolved at compile time from the isolation (defaultThreads)
   maxOldGenerationSizeMb: 512,
   isolation: 'shared-context' as SandboxIsolation,
   deadlockTimeoutMs: 2000,
@@ -79,6 +82,11 @@ export interface CompiledSandboxOptions {
   readonly threadEntryDir?: string;
 }
 
+/** The official `workflowThreadPoolSize` default: 1 with `reuseV8Context` (our shared context), else 2. */
+function defaultThreads(isolation: SandboxIsolation): number {
+  return isolation === 'context-per-run' ? 2 : 1;
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`options.${name} must be a positive integer, got ${value}`);
   return value;
@@ -92,10 +100,11 @@ function isolation(value: SandboxIsolation): SandboxIsolation {
 /** Fills defaults and validates; errors name the offending option. */
 export function compileSandboxOptions(options: SandboxOptions = {}): CompiledSandboxOptions {
   const merged = { ...SANDBOX_DEFAULTS, ...options };
+  const isolated = isolation(merged.isolation);
   return {
-    threads: positiveInteger('threads', merged.threads ?? availableParallelism()),
+    threads: positiveInteger('threads', merged.threads ?? defaultThreads(isolated)),
     maxOldGenerationSizeMb: positiveInteger('maxOldGenerationSizeMb', merged.maxOldGenerationSizeMb),
-    isolation: isolation(merged.isolation),
+    isolation: isolated,
     deadlockTimeoutMs: positiveInteger('deadlockTimeoutMs', merged.deadlockTimeoutMs),
     locateDeadlocks: merged.locateDeadlocks,
     onWorkflowLog: merged.onWorkflowLog,
