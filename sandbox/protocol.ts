@@ -79,13 +79,15 @@ export interface ActivateTask {
   readonly sinkCalls?: boolean;
   /** `log.*` (logger sink) calls at these levels are not shipped: the host's logger drops them. */
   readonly quietLogLevels?: readonly WorkflowLogLevel[];
+  /** Runs to dispose before the activation: evictions that waited for this task (see ../deferred-evictions.ts). */
+  readonly evictions?: readonly string[];
 }
 
 export interface EvictTask {
   readonly kind: 'evict';
   /** As {@link ActivateTask.tag}: disposal runs workflow code (interceptors) and is watched too. */
   readonly tag?: number;
-  readonly runId: string;
+  readonly runIds: readonly string[];
 }
 
 /** Drops every run of the thread: sent after a failure that leaves the thread alive. */

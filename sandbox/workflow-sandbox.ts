@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { IllegalStateError, type RuntimeError } from '../core/errors.js';
 import type { WorkflowBundle } from './bundler.js';
 import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';
+import { DeferredEvictions } from './deferred-evictions.js';
 import { describeDeadlock, reviveSandboxError, SandboxErrorCode, UnknownBundleError, WorkflowDeadlockError, WorkflowRunNotFoundError, WorkflowThreadCrashedError, type DeadlockedRun } from './errors.js';
 import { compileSandboxOptions, type CompiledSandboxOptions, type SandboxOptions } from './options.js';
 import { revive } from './portable-values.js';
@@ -73,6 +74,7 @@ export class WorkflowSandbox {
   readonly #lost = new Map<string, string>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #probe: DeadlockProbe;
+  readonly #deferred = new DeferredEvictions((slot, runIds) => void this.#dispose(slot, runIds));
   #nextTag = 0;
   #state: State = 'running';
   #closing?: Promise<void>;
@@ -164,17 +166,19 @@ export class WorkflowSandbox {
     }
   }
 
-  /** Drops a run and frees its context. A no-op for a run the sandbox does not hold. */
+  /**
+   * Drops a run and frees its context. A no-op for a run the sandbox does not hold. The run is
+   * forgotten at once (its next activation would create it anew); its disposal in the thread
+   * rides with the next task sent there, or goes alone shortly after (deferred-evictions.ts),
+   * which spares a thread hop per finished workflow.
+   */
   async evict(runId: string): Promise<void> {
     this.#lost.delete(runId);
     const pin = this.#pins.get(runId);
     if (pin === undefined) return;
     this.#unpin(runId);
     if (pin.generation !== pin.slot.generation) return; // its thread is gone already
-    const tag = this.#tag();
-    const watch = this.#probe.watch(pin.slot, tag, runId); // disposal runs interceptors: user code
-    const result = await pin.slot.run({ kind: 'evict', tag, runId }).catch(() => undefined).finally(() => watch.stop()); // a crash evicts it anyway
-    this.#forgetLost(result?.lostRuns, `disposing run '${runId}' broke the context they shared with it`);
+    this.#deferred.add(pin.slot, runId);
   }
 
   /** The options in force, defaults applied. */
@@ -203,6 +207,8 @@ export class WorkflowSandbox {
   async #shutdown(): Promise<void> {
     this.#state = 'closing';
     const grace = new Promise((resolve) => setTimeout(resolve, this.#options.deadlockTimeoutMs + 500).unref());
+    // Disposals still waiting for a task run now: they call the runs' interceptors.
+    for (const [slot, runIds] of this.#deferred.takeAll()) void this.#dispose(slot, runIds);
     await Promise.race([Promise.allSettled([...this.#inFlight]), grace]);
     this.#probe.close();
     // Every slot is closed even if one fails; the first failure is reported afterwards.
@@ -229,6 +235,19 @@ export class WorkflowSandbox {
     return done;
   }
 
+  /** Disposes `runIds` on `slot` in a task of their own (none of their thread's tasks came to take them). */
+  #dispose(slot: ThreadSlot, runIds: string[]): Promise<void> {
+    const tag = this.#tag();
+    const watch = this.#probe.watch(slot, tag, runIds[0]!); // disposal runs interceptors: user code
+    const done = slot.run({ kind: 'evict', tag, runIds }).then(
+      (result) => this.#forgetLost(result.lostRuns, `disposing runs ${runIds.map((id) => `'${id}'`).join(', ')} broke the context they shared with them`),
+      () => undefined, // a crash evicts them anyway
+    ).finally(() => watch.stop());
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
+    return done;
+  }
+
   /** A new task tag; tags wrap well below 2^53, where a float64 status cell stays exact. */
   #tag(): number {
     this.#nextTag = (this.#nextTag % 1e9) + 1;
@@ -238,11 +257,14 @@ export class WorkflowSandbox {
   async #send(pin: Pin, task: ActivateTask, bundle: WorkflowBundle, creating: boolean, req: ActivationRequest): Promise<Uint8Array> {
     const { sinks } = req;
     const { slot } = pin;
-    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: bundleCode(bundle) });
+    // Evictions waiting for this thread go first; a resend for the bundle needs them no more.
+    const withCode = (t: ActivateTask): ActivateTask => ({ ...t, bundle: bundleCode(bundle), evictions: undefined });
+    const evictions = this.#deferred.take(slot);
+    const first = evictions === undefined ? task : { ...task, evictions };
     let result: ThreadResult;
     const watch = this.#probe.watch(slot, task.tag, task.runId);
     try {
-      result = await slot.run(slot.loadedBundles.has(bundle.id) ? task : withCode(task));
+      result = await slot.run(slot.loadedBundles.has(bundle.id) ? first : { ...first, bundle: bundleCode(bundle) });
       slot.loadedBundles.add(bundle.id);
       if (!result.ok && result.needsBundle) result = await slot.run(withCode(task));
     } catch (cause) {
@@ -255,7 +277,7 @@ export class WorkflowSandbox {
     }
     if (pin.generation !== slot.generation) {
       // Queued before the crash, run on the new thread: it may have created the run there.
-      if (result.ok) void slot.run({ kind: 'evict', runId: task.runId }).catch(() => undefined);
+      if (result.ok) void slot.run({ kind: 'evict', runIds: [task.runId] }).catch(() => undefined);
       throw this.#crashError(task.runId);
     }
     this.#forgetLost(result.lostRuns, `run '${task.runId}' broke the context they shared with it (${result.ok ? 'disposal' : result.error.code})`);

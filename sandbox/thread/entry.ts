@@ -212,20 +212,29 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
   }
 }
 
-/** Piscina task handler: one activation or eviction per call. */
+/** Disposes the runs of `runIds` this thread holds; returns the runs lost with them (see {@link disposeRun}). */
+function disposeRuns(runIds: Iterable<string>): string[] {
+  const lostRuns: string[] = [];
+  for (const runId of runIds) {
+    const run = runs.get(runId);
+    if (run !== undefined) lostRuns.push(...disposeRun(run));
+  }
+  return lostRuns;
+}
+
+/** Piscina task handler: one activation (with the evictions that waited for it) or a batch of evictions per call. */
 export default async function handle(task: ThreadTask): Promise<ThreadResult> {
   taskStarted(task.kind === 'prewarm' ? 0 : (task.tag ?? 0));
   try {
     if (task.kind === 'evict' || task.kind === 'evictAll') {
-      const lostRuns: string[] = [];
-      for (const runId of task.kind === 'evict' ? [task.runId] : [...runs.keys()]) {
-        const run = runs.get(runId);
-        if (run !== undefined) lostRuns.push(...disposeRun(run));
-      }
+      const lostRuns = disposeRuns(task.kind === 'evict' ? task.runIds : [...runs.keys()]);
       return { ok: true, completion: new Uint8Array(0), closed: true, logs: [], lostRuns };
     }
     if (task.kind === 'prewarm') return prewarm(task);
-    return await activate(task);
+    // First, so that a run evicted and then created anew (a replay) finds its old state gone.
+    const evicted = task.evictions === undefined ? [] : disposeRuns(task.evictions);
+    const result = await activate(task);
+    return evicted.length === 0 ? result : { ...result, lostRuns: [...evicted, ...(result.lostRuns ?? [])] };
   } finally {
     taskEnded();
   }
