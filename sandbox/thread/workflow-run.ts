@@ -40,7 +40,6 @@ type Job = proto.coresdk.workflow_activation.IWorkflowActivationJob;
 /** What `concludeActivation` returns: a plain `IWorkflowActivationCompletion`. */
 export type Completion = proto.coresdk.workflow_completion.IWorkflowActivationCompletion;
 
-const { WorkflowActivation } = proto.coresdk.workflow_activation;
 
 /** The only entry into a context: calls `__TEMPORAL__.api[fn](...args)`. Compiled once per thread. */
 const CALL_SCRIPT = new vm.Script('__TEMPORAL__.api[__tempo_call.fn](...__tempo_call.args)', {
@@ -264,7 +263,10 @@ export class WorkflowRun implements ContextTenant {
   }
 
   #runBatch(activation: Activation, jobs: Job[], batchIndex: number): void {
-    this.#call('activate', WorkflowActivation.fromObject({ ...activation, jobs }), batchIndex);
+    // The same message with only these jobs (the library takes jobs off the array it is given):
+    // a shallow copy, as the fields are decoded messages already and `fromObject` would walk them all.
+    const batch = Object.assign(Object.create(Object.getPrototypeOf(activation) as object) as Activation, activation, { jobs });
+    this.#call('activate', batch, batchIndex);
     // Each call drains the context's microtasks; loop until no condition becomes true.
     while ((this.#call('tryUnblockConditions') as number) > 0);
   }
