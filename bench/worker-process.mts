@@ -5,6 +5,7 @@
  * --expose-gc) and answers `SAMPLE <rss bytes> <cpu µs>`, so RSS is read at comparable points
  * rather than wherever the collector happened to be. Exits on SIGTERM after draining.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { NativeConnection, Worker, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { Connection } from '../core/connection/connection.js';
@@ -25,7 +26,7 @@ if (kind === 'official') {
   stop = runOfficial(worker, connection);
 } else {
   const connection = await Connection.connect({ address });
-  const entity = new WorkerEntity({ taskQueue, workflowsPath, activities, maxCachedWorkflows: 2000 }, { connection });
+  const entity = new WorkerEntity({ taskQueue, workflowsPath, activities, maxCachedWorkflows: 2000 }, { connection, ...(process.env.BENCH_SANDBOX_THREADS ? { sandboxOptions: { threads: Number(process.env.BENCH_SANDBOX_THREADS) } } : {}) });
   await entity.start();
   stop = async () => {
     await entity.close();
@@ -40,6 +41,21 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   setTimeout(() => {
     const cpu = process.cpuUsage();
     console.log(`SAMPLE ${process.memoryUsage().rss} ${cpu.user + cpu.system}`);
+    if (process.env.BENCH_THREAD_CPU) console.error(`THREADS ${kind} ${threadCpu()}`);
   }, 200);
 });
 process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
+
+/** tid:ms for each thread of this process (from /proc), for a per-thread split. */
+function threadCpu(): string {
+  try {
+    return readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const comm = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim().replace(/\s/g, '_');
+      return `${tid}:${comm}:${(Number(f[11]) + Number(f[12])) * 10}`;
+    }).join(',');
+  } catch {
+    return '';
+  }
+}

@@ -40,7 +40,6 @@ type Job = proto.coresdk.workflow_activation.IWorkflowActivationJob;
 /** What `concludeActivation` returns: a plain `IWorkflowActivationCompletion`. */
 export type Completion = proto.coresdk.workflow_completion.IWorkflowActivationCompletion;
 
-
 /** The only entry into a context: calls `__TEMPORAL__.api[fn](...args)`. Compiled once per thread. */
 const CALL_SCRIPT = new vm.Script('__TEMPORAL__.api[__tempo_call.fn](...__tempo_call.args)', {
   filename: 'tempo-sandbox-call.js',
