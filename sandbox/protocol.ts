@@ -73,7 +73,10 @@ export interface ActivateTask {
   readonly bundle?: BundleCode;
   /** Encoded `coresdk.workflow_activation.WorkflowActivation`. */
   readonly activation: Uint8Array;
-  /** Required when the activation creates the run (it has an initializeWorkflow job). */
+  /**
+   * Required when the activation creates the run (it has an initializeWorkflow job); sent only
+   * when the host holds no run of that id, so cached runs' activations do not carry it.
+   */
   readonly create?: RunCreateOptions;
   /** Ship the activation's sink calls back (the host has sinks for them); otherwise they are dropped. */
   readonly sinkCalls?: boolean;
@@ -154,6 +157,8 @@ export type ThreadResult =
       readonly evicted: boolean;
       /** The thread lacks the bundle: resend the task with its code. */
       readonly needsBundle?: boolean;
+      /** The activation creates the run but came without {@link ActivateTask.create}: resend it with them. */
+      readonly needsCreate?: boolean;
       /** Other runs the thread dropped because their shared context broke: evict them. */
       readonly lostRuns?: readonly string[];
     };

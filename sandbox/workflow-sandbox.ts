@@ -156,7 +156,9 @@ export class WorkflowSandbox {
     if (bundle === undefined) throw new UnknownBundleError(req.bundleId);
     const existing = this.#pins.get(req.runId);
     const pin = existing ?? this.#pin(req.runId);
-    const task: ActivateTask = { kind: 'activate', tag: this.#tag(), runId: req.runId, bundleId: bundle.id, activation: req.activation, create: req.info, sinkCalls: req.sinks !== undefined, quietLogLevels: req.sinks?.quietLogLevels };
+    // A cached run's activations need no creation options: they would only be copied to the thread.
+    const create = existing === undefined ? req.info : undefined;
+    const task: ActivateTask = { kind: 'activate', tag: this.#tag(), runId: req.runId, bundleId: bundle.id, activation: req.activation, create, sinkCalls: req.sinks !== undefined, quietLogLevels: req.sinks?.quietLogLevels };
     const done = this.#send(pin, task, bundle, existing === undefined, req);
     this.#inFlight.add(done);
     try {
@@ -267,6 +269,8 @@ export class WorkflowSandbox {
       result = await slot.run(slot.loadedBundles.has(bundle.id) ? first : { ...first, bundle: bundleCode(bundle) });
       slot.loadedBundles.add(bundle.id);
       if (!result.ok && result.needsBundle) result = await slot.run(withCode(task));
+      // The thread lost a run the host still counted as cached: it is created anew.
+      if (!result.ok && result.needsCreate && req.info !== undefined) result = await slot.run({ ...withCode(task), create: req.info });
     } catch (cause) {
       watch.stop();
       // A thread that ran out of memory near the deadline died of that, whoever saw it first.

@@ -183,7 +183,7 @@ async function activate(task: ActivateTask): Promise<ThreadResult> {
   try {
     if (run === undefined && activation.jobs.length > 0) {
       if (activation.jobs.every((job) => job.initializeWorkflow == null)) return failure(SandboxErrorCode.runNotFound, '', true);
-      if (task.create === undefined) return failure(SandboxErrorCode.activationInvalid, 'Creating a run requires its namespace and task queue', false);
+      if (task.create === undefined) return { ...failure(SandboxErrorCode.activationInvalid, 'Creating a run requires its namespace and task queue', false), needsCreate: true };
       try {
         realm = contextFor(task.bundleId);
         if (realm === undefined) return { ...failure(SandboxErrorCode.bundleUnknown, `Bundle '${task.bundleId}' not loaded`, false), needsBundle: true };
