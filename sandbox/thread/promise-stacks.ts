@@ -34,6 +34,7 @@ type OwnerOf = (promise: Promise<unknown>) => StackOwner | undefined;
 const STACK_LIMIT = 10;
 const AGGREGATORS = /^(race|all|allSettled|any)$/;
 const NEXT_HANDLER = /^Activator\.\S+NextHandler$/;
+const NEXT_HANDLER_SUFFIX = 'NextHandler';
 const INTERCEPTORS_FILE = /[\\/]common[\\/](src|lib)[\\/]interceptors\.[jt]s$/;
 
 /** The call sites of the current stack below `below`, as V8 gives them. */
@@ -51,16 +52,28 @@ function callSites(below: (...args: never[]) => unknown): NodeJS.CallSite[] {
   }
 }
 
+/**
+ * Whether V8 names `site` as one of the library's inbound `Activator.…NextHandler`s. The name
+ * ends with the method's or the function's name (see callsiteName), so the full name, which
+ * costs three more calls and a string, is only built for a frame whose own name could match:
+ * this runs for every frame of every workflow promise.
+ */
+function isNextHandler(site: NodeJS.CallSite): boolean {
+  if (!site.getFunctionName()?.endsWith(NEXT_HANDLER_SUFFIX) && !site.getMethodName()?.endsWith(NEXT_HANDLER_SUFFIX)) return false;
+  return NEXT_HANDLER.test(callsiteName(site) ?? '');
+}
+
 /** Call sites of workflow code only: Node's hook plumbing above, the host's frames below, cut off. */
 function workflowFrames(sites: NodeJS.CallSite[], bundleFilename: string): NodeJS.CallSite[] {
   let start = 0;
   while (start < sites.length && sites[start]!.getFileName()?.startsWith('node:')) start++;
   const frames: NodeJS.CallSite[] = [];
-  for (const site of sites.slice(start)) {
+  for (let i = start; i < sites.length; i++) {
+    const site = sites[i]!;
     const file = site.getFileName() ?? undefined;
     // Native frames (`Promise.then`) have no file; any other file is the host calling in.
     if (file !== undefined && file !== bundleFilename) break;
-    if (NEXT_HANDLER.test(callsiteName(site) ?? '')) break;
+    if (isNextHandler(site)) break;
     frames.push(site);
   }
   return frames;
@@ -102,8 +115,14 @@ class LazyStack implements Stack {
   }
 }
 
+/** The function name of a native frame (`Promise.then` has no file), undefined for any other frame. */
+function nativeName(site: NodeJS.CallSite | undefined): string | undefined {
+  return site !== undefined && site.getFileName() == null ? (site.getFunctionName() ?? '') : undefined;
+}
+
 function isNative(site: NodeJS.CallSite | undefined, name: RegExp): boolean {
-  return site !== undefined && site.getFileName() == null && name.test(site.getFunctionName() ?? '');
+  const native = nativeName(site);
+  return native !== undefined && name.test(native);
 }
 
 /**
@@ -121,12 +140,13 @@ export function trackPromiseStacks(ownerOf: OwnerOf): void {
       const { promiseToStack, childToParent } = owner.store;
       let tracked = promise;
       let stack: Stack = new LazyStack(sites, owner);
-      if (aggregation !== undefined && isNative(sites[0], /^then$/) && isNative(sites[1], AGGREGATORS)) {
+      const first = nativeName(sites[0]);
+      if (aggregation !== undefined && first === 'then' && isNative(sites[1], AGGREGATORS)) {
         // An internal promise of Promise.all & co.: stands for the aggregate itself.
         tracked = aggregation;
         stack = promiseToStack.get(aggregation) ?? stack;
       } else {
-        aggregation = isNative(sites[0], AGGREGATORS) ? promise : undefined;
+        aggregation = first !== undefined && AGGREGATORS.test(first) ? promise : undefined;
       }
       if (tracked === parent) return;
       promiseToStack.set(tracked, stack);
