@@ -264,13 +264,17 @@ export class WorkflowSandbox {
     const evictions = this.#deferred.take(slot);
     const first = evictions === undefined ? task : { ...task, evictions };
     let result: ThreadResult;
+    /** Runs lost to the first attempt's disposals, when a resend replaced its answer. */
+    let lostFirst: readonly string[] | undefined;
     const watch = this.#probe.watch(slot, task.tag, task.runId);
     try {
       result = await slot.run(slot.loadedBundles.has(bundle.id) ? first : { ...first, bundle: bundleCode(bundle) });
       slot.loadedBundles.add(bundle.id);
+      lostFirst = result.lostRuns;
       if (!result.ok && result.needsBundle) result = await slot.run(withCode(task));
       // The thread lost a run the host still counted as cached: it is created anew.
       if (!result.ok && result.needsCreate && req.info !== undefined) result = await slot.run({ ...withCode(task), create: req.info });
+      if (result.lostRuns === lostFirst) lostFirst = undefined;
     } catch (cause) {
       watch.stop();
       // A thread that ran out of memory near the deadline died of that, whoever saw it first.
@@ -284,6 +288,7 @@ export class WorkflowSandbox {
       if (result.ok) void slot.run({ kind: 'evict', runIds: [task.runId] }).catch(() => undefined);
       throw this.#crashError(task.runId);
     }
+    this.#forgetLost(lostFirst, `disposing runs evicted before run '${task.runId}' broke the context they shared with them`);
     this.#forgetLost(result.lostRuns, `run '${task.runId}' broke the context they shared with it (${result.ok ? 'disposal' : result.error.code})`);
     if (!result.ok) {
       // A run that failed to come into existence must not count as cached.
