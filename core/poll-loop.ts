@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import { status } from './connection/grpc-status.js';
 import { setMaxListeners } from 'node:events';
 import { backoffDelayMs, sleep } from './connection/backoff.js';
 import type { RetryOptions } from './connection/connection-options.js';
@@ -51,7 +51,7 @@ const BUSY_WINDOW_MS = 2_000;
 const QUIET_STOP_CAP_MS = 5_000;
 
 /** gRPC codes after which polling again cannot help: the entity fails. */
-const FATAL_CODES = new Set([grpc.status.NOT_FOUND, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED]);
+const FATAL_CODES = new Set<status>([status.NOT_FOUND, status.PERMISSION_DENIED, status.UNAUTHENTICATED, status.INVALID_ARGUMENT, status.UNIMPLEMENTED]);
 
 export function isFatalPollError(err: unknown): boolean {
   return err instanceof ServiceCallError && FATAL_CODES.has(err.grpcCode);

@@ -1,13 +1,15 @@
 /**
  * The `@temporalio/client` Client that activities reach as `Context.current().client`: one per
  * entity, on the entity's connection settings (address, namespace, TLS, API key, metadata) and
- * data converter, created when the first activity task starts (the package loads then, not
- * at start-up) and closed with the entity. Its connection is lazy: nothing is dialled until an
- * activity makes a call.
+ * data converter, made when an activity (or Nexus handler) first reads it — the package loads
+ * then, not at start-up (context-client.ts) — and closed with the entity. Its connection is
+ * lazy: nothing is dialled until a call is made.
  */
+import { createRequire } from 'node:module';
 import type { Client } from '@temporalio/client';
 import type { LoadedDataConverter } from '@temporalio/common';
 import type { ConnectionOptions } from '../connection/connection-options.js';
+import type { ClientSource } from './context-client.js';
 
 export interface ActivityClientOptions {
   readonly connection: ConnectionOptions;
@@ -27,35 +29,50 @@ function clientTls(tls: ConnectionOptions['tls']) {
   };
 }
 
-export class ActivityClient {
+// `Context.client` is a synchronous getter, so the package loads with `require` (it is CommonJS;
+// the module instance is the one an `import` of it gets).
+const requireClient = (): typeof import('@temporalio/client') => createRequire(import.meta.url)('@temporalio/client');
+
+export class ActivityClient implements ClientSource {
   readonly #options: ActivityClientOptions;
-  #client?: Promise<Client>;
+  #client?: Client;
   #closed = false;
 
   constructor(options: ActivityClientOptions) {
     this.#options = options;
   }
 
-  /** The entity's client, created on first call. Undefined once {@link close}d. */
-  get(): Promise<Client> | undefined {
+  peek(): Client | undefined {
+    return this.#closed ? undefined : this.#client;
+  }
+
+  /** The entity's client, made on first call (a failure is thrown, and retried by the next call). Undefined once {@link close}d. */
+  getOrCreate(): Client | undefined {
     if (this.#closed) return undefined;
-    this.#client ??= (async () => {
-      const { Client, Connection } = await import('@temporalio/client');
-      const { connection: c, dataConverter, identity } = this.#options;
-      // API key implies TLS, as for our own connection.
-      const tls = c.apiKey !== undefined && c.tls === false ? true : clientTls(c.tls);
-      const connection = Connection.lazy({ address: c.address, tls, apiKey: c.apiKey, metadata: { ...c.metadata }, connectTimeout: c.connectTimeoutMs });
-      return new Client({ connection, namespace: c.namespace, dataConverter, identity });
-    })();
-    // A failed creation is retried by the next activity.
-    this.#client.catch(() => (this.#client = undefined));
-    return this.#client;
+    if (this.#client) return this.#client;
+    const { Client, Connection } = requireClient();
+    const { connection: c, dataConverter, identity } = this.#options;
+    // API key implies TLS, as for our own connection.
+    const tls = c.apiKey !== undefined && c.tls === false ? true : clientTls(c.tls);
+    const connection = Connection.lazy({ address: c.address, tls, apiKey: c.apiKey, metadata: { ...c.metadata }, connectTimeout: c.connectTimeoutMs });
+    return (this.#client = new Client({ connection, namespace: c.namespace, dataConverter, identity }));
+  }
+
+  /** {@link getOrCreate} as a promise, rejected if making the client failed. */
+  get(): Promise<Client> | undefined {
+    try {
+      const client = this.getOrCreate();
+      return client && Promise.resolve(client);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Closes the client's connection, if one was made. Idempotent. */
   async close(): Promise<void> {
+    const client = this.#client;
     this.#closed = true;
-    const client = await this.#client?.catch(() => undefined);
+    this.#client = undefined;
     await client?.connection.close();
   }
 }

@@ -1,8 +1,7 @@
 import { CompleteAsyncError, type Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, ensureApplicationFailure, MetricMeterWithComposedTags, noopMetricMeter, type MetricMeter, type Payload } from '@temporalio/common';
 import { encodeErrorToFailure, encodeToPayloads, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import * as grpc from '@grpc/grpc-js';
-import type { Client } from '@temporalio/client';
+import { status } from '../connection/grpc-status.js';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import type { temporal } from '../connection/proto.js';
 import { HeartbeatThrottle, heartbeatThrottleIntervalMs, type HeartbeatThrottleOptions } from './heartbeat-throttle.js';
@@ -103,7 +102,6 @@ export class ActivityExecution {
       return { info, outcome: 'failed', durationMs: performance.now() - started, error: err };
     }
     const throttle = new HeartbeatThrottle<unknown[]>(heartbeatThrottleIntervalMs(info.heartbeatTimeoutMs, deps.throttle), (d) => this.sendHeartbeat(d));
-    const client = await this.client();
     const metricMeter = MetricMeterWithComposedTags.compose(deps.metricMeter ?? noopMetricMeter, { namespace: info.namespace, taskQueue: info.taskQueue, activityType: info.activityType });
     const timeout = this.startLocalTimeout(info);
     let outcome: ActivityOutcome;
@@ -118,7 +116,7 @@ export class ActivityExecution {
             this.heartbeated = true;
             throttle.heartbeat(details === undefined ? [] : [details]);
           },
-          client,
+          client: deps.client,
           metricMeter,
         },
         this.cancellation,
@@ -172,16 +170,6 @@ export class ActivityExecution {
     return ensureApplicationFailure(err);
   }
 
-  /** The entity's client, or undefined (then `Context.current().client` throws, as without a client). */
-  private async client(): Promise<Client | undefined> {
-    try {
-      return await this.deps.client?.get();
-    } catch (error) {
-      this.deps.logger.warn('Could not create the client for Context.current().client', { error });
-      return undefined;
-    }
-  }
-
   private startLocalTimeout(info: Info): NodeJS.Timeout | undefined {
     // Start-to-close is enforced here too, so user code is told to stop when the server has
     // already given up on this attempt.
@@ -204,7 +192,7 @@ export class ActivityExecution {
       else if (res.activityPaused) this.cancel('PAUSED');
       else if (res.activityReset) this.cancel('RESET');
     } catch (err) {
-      if (err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND) this.cancel('NOT_FOUND');
+      if (err instanceof ServiceCallError && err.grpcCode === status.NOT_FOUND) this.cancel('NOT_FOUND');
       else deps.logger.warn('Activity heartbeat failed', { error: err, activityId: this.task.activityId });
     }
   }
@@ -223,7 +211,7 @@ export class ActivityExecution {
       );
     } catch (err) {
       // NOT_FOUND: the server already closed this attempt (timeout, or the workflow ended).
-      if (err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND) return;
+      if (err instanceof ServiceCallError && err.grpcCode === status.NOT_FOUND) return;
       deps.logger.error('Could not answer activity task', { method, error: err, activityId: this.task.activityId });
     }
   }

@@ -5,11 +5,11 @@
  * with the official reasons and details.
  */
 import { asyncLocalStorage, Context, type Info } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure, noopMetricMeter, type LoadedDataConverter, type MetricMeter, type Payload } from '@temporalio/common';
 import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { Logger } from '../logger.js';
+import { runWithClient, type ClientSource } from './context-client.js';
 
 /** A user activity: any function; its arguments and result go through the payload converter. */
 // `any` because activities are user functions of every shape; the converter checks values at run time.
@@ -79,21 +79,21 @@ export async function invokeActivity(
     input: Payload[] | null | undefined;
     headers: Readonly<Record<string, Payload>>;
     heartbeat: (details?: unknown) => void;
-    /** `Context.current().client`; its calls end when the activity is cancelled, as in the official worker. */
-    client?: Client;
+    /** `Context.current().client`, made on first read; its calls end when the activity is cancelled, as in the official worker. */
+    client?: ClientSource;
     metricMeter?: MetricMeter;
   },
   cancellation: ActivityCancellation,
   deps: ActivityInvocationDeps,
 ): Promise<unknown> {
   const { signal } = cancellation.controller;
-  const context = new Context(info, cancellation.cancelled, signal, call.heartbeat, call.client, deps.logger, call.metricMeter ?? noopMetricMeter, cancellation.details);
+  const made = call.client?.peek();
+  const context = new Context(info, cancellation.cancelled, signal, call.heartbeat, made, deps.logger, call.metricMeter ?? noopMetricMeter, cancellation.details);
   const fn = deps.activities.get(info.activityType);
   if (!fn) throw unknownActivity(info.activityType, deps.activities);
   const args = await decodeArrayFromPayloads(deps.dataConverter, call.input ?? undefined);
   const invoke = (): Promise<unknown> => (deps.invoke ? deps.invoke(info, fn, args, call.headers) : Promise.resolve(fn(...args)));
-  const { client } = call;
-  return asyncLocalStorage.run(context, () => (client ? client.withAbortSignal(signal, invoke) : invoke()));
+  return asyncLocalStorage.run(context, () => made ? made.withAbortSignal(signal, invoke) : runWithClient(context, call.client, signal, deps.logger, invoke));
 }
 
 function unknownActivity(type: string, registered: ReadonlyMap<string, unknown>): ApplicationFailure {

@@ -1,8 +1,10 @@
-import * as grpc from '@grpc/grpc-js';
+// Types only: grpc-js loads (await import) only for a connection that uses it.
+import type * as grpc from '@grpc/grpc-js';
 import { RuntimeError } from '../errors.js';
 import { validate } from '../validate.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 import { connectionDefaults, connectionInputSchema, type ConnectionInput, type ConnectionOptions } from './connection-options.js';
+import { status, statusName } from './grpc-status.js';
 import { temporal } from './proto.js';
 import { Http2Transport } from './http2-transport.js';
 import { GrpcJsTransport, type TransportError, type UnaryTransport } from './unary-transport.js';
@@ -41,18 +43,18 @@ export class ConnectionError extends RuntimeError {}
 export class ServiceCallError extends RuntimeError {
   constructor(
     readonly method: string,
-    readonly grpcCode: grpc.status,
+    readonly grpcCode: status,
     readonly details: string,
     options?: { cause?: unknown },
   ) {
-    super(`GRPC_${grpc.status[grpcCode] ?? grpcCode}`, `${method} failed: ${grpc.status[grpcCode] ?? grpcCode}: ${details}`, options);
+    super(`GRPC_${statusName(grpcCode) ?? grpcCode}`, `${method} failed: ${statusName(grpcCode) ?? grpcCode}: ${details}`, options);
   }
 }
 
 // DEADLINE_EXCEEDED too: only calls in RETRY_SAFE_METHODS are retried, and a task answer that
 // did land the first time is refused the second time with NOT_FOUND, which callers ignore. A busy
 // server must not turn a slow answer into a lost one (the task would wait for its timeout).
-const RETRYABLE_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED]);
+const RETRYABLE_CODES = new Set<status>([status.UNAVAILABLE, status.RESOURCE_EXHAUSTED, status.DEADLINE_EXCEEDED]);
 
 /**
  * Calls safe to repeat after UNAVAILABLE: reads, and task answers (the server rejects a second
@@ -78,7 +80,7 @@ export const RETRY_SAFE_METHODS: ReadonlySet<WorkflowServiceMethod> = new Set<Wo
  * than max"). Sending it again can never succeed, unlike a RESOURCE_EXHAUSTED for load.
  */
 export function isMessageTooLarge(err: unknown): boolean {
-  return err instanceof ServiceCallError && err.grpcCode === grpc.status.RESOURCE_EXHAUSTED && /message larger than max|message too large/i.test(err.details);
+  return err instanceof ServiceCallError && err.grpcCode === status.RESOURCE_EXHAUSTED && /message larger than max|message too large/i.test(err.details);
 }
 
 interface Codec {
@@ -100,12 +102,12 @@ function codecs(method: string): { path: string; req: Codec; res: Codec } {
   return { path: SERVICE_PATH + name, req, res };
 }
 
-function credentials(opts: ConnectionOptions): grpc.ChannelCredentials {
+function credentials(grpcJs: typeof grpc, opts: ConnectionOptions): grpc.ChannelCredentials {
   const tls = opts.tls === false && opts.apiKey ? true : opts.tls;
-  if (tls === false) return grpc.credentials.createInsecure();
+  if (tls === false) return grpcJs.credentials.createInsecure();
   const t = tls === true ? {} : tls;
   const buf = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
-  return grpc.credentials.createSsl(buf(t.serverRootCACertificate), buf(t.clientCertPair?.key), buf(t.clientCertPair?.crt));
+  return grpcJs.credentials.createSsl(buf(t.serverRootCACertificate), buf(t.clientCertPair?.key), buf(t.clientCertPair?.crt));
 }
 
 /**
@@ -124,8 +126,13 @@ function proxyChannelOptions(options: ConnectionOptions): grpc.ChannelOptions {
   };
 }
 
+/** Through an HTTP CONNECT proxy calls stay on grpc-js, which tunnels (the http2 transport does not). */
+function usesGrpcJs(options: ConnectionOptions): boolean {
+  return options.transport === 'grpc-js' || options.proxy !== undefined;
+}
+
 /**
- * A WorkflowService client on `@grpc/grpc-js` with the codecs of `@temporalio/proto`.
+ * A WorkflowService client on node:http2 or `@grpc/grpc-js` with the codecs of `@temporalio/proto`.
  *
  * Hand-written rather than `@temporalio/client`'s Connection because a worker needs per-call
  * long-poll deadlines, abortable polls and its own retry rules, and must not pull in the client's
@@ -140,11 +147,14 @@ export class Connection {
   /** The namespace's capabilities as DescribeNamespace reported them on connect. */
   namespaceCapabilities?: temporal.api.namespace.v1.NamespaceInfo.ICapabilities | null;
 
-  private constructor(readonly options: ConnectionOptions) {
+  /** `grpcJs`, the loaded `@grpc/grpc-js`, is there when {@link usesGrpcJs} says the options need it. */
+  private constructor(
+    readonly options: ConnectionOptions,
+    grpcJs?: typeof grpc,
+  ) {
     const t = typeof options.tls === 'object' ? options.tls : undefined;
     const metadata: Record<string, string> = { ...options.metadata, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
-    // Through an HTTP CONNECT proxy calls stay on grpc-js, which tunnels (the http2 transport does not).
-    if (options.transport === 'http2' && !options.proxy) {
+    if (!grpcJs) {
       const tls = options.tls === false && options.apiKey ? true : options.tls;
       const buf = (v: Buffer | string | undefined) => (v === undefined ? undefined : Buffer.isBuffer(v) ? v : Buffer.from(v));
       this.transport = new Http2Transport({
@@ -157,11 +167,12 @@ export class Connection {
       });
       return;
     }
-    const md = new grpc.Metadata();
+    const md = new grpcJs.Metadata();
     for (const [k, v] of Object.entries(metadata)) md.set(k, v);
     this.transport = new GrpcJsTransport(
+      grpcJs,
       options.proxy ? options.proxy.targetHost.replace(/^http:\/\//, '') : options.address,
-      credentials(options),
+      credentials(grpcJs, options),
       {
         ...proxyChannelOptions(options),
         'grpc.keepalive_time_ms': 30_000,
@@ -186,7 +197,7 @@ export class Connection {
   static async connect(input: ConnectionInput = {}): Promise<Connection> {
     const parsed = validate(connectionInputSchema, input, 'connection');
     const options: ConnectionOptions = { ...connectionDefaults, ...parsed, retry: { ...connectionDefaults.retry, ...parsed.retry } } as ConnectionOptions;
-    const conn = new Connection(options);
+    const conn = new Connection(options, usesGrpcJs(options) ? await import('@grpc/grpc-js') : undefined);
     const timeoutMs = options.connectTimeoutMs;
     try {
       conn.systemInfo = await conn.call('getSystemInfo', {}, { timeoutMs, retry: false });
@@ -199,7 +210,7 @@ export class Connection {
       conn.namespaceCapabilities = ns.namespaceInfo?.capabilities;
     } catch (cause) {
       conn.transport.close();
-      const notFound = cause instanceof ServiceCallError && cause.grpcCode === grpc.status.NOT_FOUND;
+      const notFound = cause instanceof ServiceCallError && cause.grpcCode === status.NOT_FOUND;
       throw new ConnectionError(
         notFound ? 'NAMESPACE_NOT_FOUND' : 'NAMESPACE_CHECK_FAILED',
         notFound

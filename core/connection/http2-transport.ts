@@ -13,7 +13,7 @@
  * and HTTP errors. Not kept: compression (never asked for), name resolution beyond one
  * `host:port`, load balancing. Calls through a proxy stay on grpc-js (core/connection/connection.ts).
  */
-import { status } from '@grpc/grpc-js';
+import { status } from './grpc-status.js';
 import { ErrorCode } from './h2/frames.js';
 import { H2Session, type StreamHandle, type StreamOutcome } from './h2/h2-session.js';
 import { encodeIndexed, encodeLiteral, type HeaderList } from './h2/hpack.js';

@@ -1,13 +1,16 @@
 /**
  * How a {@link Connection} sends one unary call: on our own HTTP/2 client (the default,
- * `ConnectionOptions.transport: 'http2'`, see http2-transport.ts) or on grpc-js. Both take and give encoded
- * messages; the Connection owns codecs, retries and errors.
+ * `ConnectionOptions.transport: 'http2'`, see http2-transport.ts) or on grpc-js
+ * (`transport: 'grpc-js'`, and through a proxy). Both take and give encoded messages; the
+ * Connection owns codecs, retries and errors.
  */
-import * as grpc from '@grpc/grpc-js';
+// Types only: grpc-js loads (await import) only when a connection uses it.
+import type * as grpc from '@grpc/grpc-js';
+import type { status } from './grpc-status.js';
 
 /** A failed call: its gRPC status and the server's (or the transport's) message. */
 export interface TransportError extends Error {
-  code: grpc.status;
+  code: status;
   details: string;
 }
 
@@ -22,8 +25,9 @@ export interface UnaryTransport {
 export class GrpcJsTransport implements UnaryTransport {
   private readonly client: grpc.Client;
 
-  constructor(address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions, private readonly metadata: grpc.Metadata) {
-    this.client = new grpc.Client(address, credentials, options);
+  /** `grpcJs` is the loaded `@grpc/grpc-js` module. */
+  constructor(grpcJs: typeof grpc, address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions, private readonly metadata: grpc.Metadata) {
+    this.client = new grpcJs.Client(address, credentials, options);
   }
 
   unary(path: string, message: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {

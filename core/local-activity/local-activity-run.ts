@@ -178,10 +178,8 @@ export class LocalActivityRun {
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       const info = await this.info();
-      // Without a client (it could not be made), `Context.current().client` throws, as in the official worker.
-      const client = await deps.client?.get()?.catch(() => undefined);
       const metricMeter = deps.metricMeter && MetricMeterWithComposedTags.compose(deps.metricMeter, { namespace: info.namespace, taskQueue: info.taskQueue, activityType: info.activityType });
-      const call = { input: task.schedule.arguments, headers: (task.schedule.headers ?? {}) as Record<string, Payload>, heartbeat: () => undefined, client, metricMeter };
+      const call = { input: task.schedule.arguments, headers: (task.schedule.headers ?? {}) as Record<string, Payload>, heartbeat: () => undefined, client: deps.client, metricMeter };
       const value = await invokeActivity(info, call, attempt.cancellation, deps);
       outcome = { ok: true, value };
     } catch (error) {

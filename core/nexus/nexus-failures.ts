@@ -6,7 +6,7 @@
  * gRPC status codes when a client call failed. A server that does not take Temporal failures in
  * Nexus answers gets the older Nexus failure shape, as the official core converts it.
  */
-import * as grpc from '@grpc/grpc-js';
+import { status } from '../connection/grpc-status.js';
 import {
   ApplicationFailure,
   CancelledFailure,
@@ -58,16 +58,16 @@ export async function handlerErrorFailure(dc: LoadedDataConverter, err: unknown)
 }
 
 const GRPC_HANDLER_TYPES = new Map<number, { type: nexus.HandlerErrorType; retryable?: false }>([
-  [grpc.status.INVALID_ARGUMENT, { type: 'BAD_REQUEST' }],
-  [grpc.status.ALREADY_EXISTS, { type: 'INTERNAL', retryable: false }],
-  [grpc.status.FAILED_PRECONDITION, { type: 'INTERNAL', retryable: false }],
-  [grpc.status.OUT_OF_RANGE, { type: 'INTERNAL', retryable: false }],
-  [grpc.status.ABORTED, { type: 'UNAVAILABLE' }],
-  [grpc.status.UNAVAILABLE, { type: 'UNAVAILABLE' }],
-  [grpc.status.NOT_FOUND, { type: 'NOT_FOUND' }],
-  [grpc.status.RESOURCE_EXHAUSTED, { type: 'RESOURCE_EXHAUSTED' }],
-  [grpc.status.UNIMPLEMENTED, { type: 'NOT_IMPLEMENTED' }],
-  [grpc.status.DEADLINE_EXCEEDED, { type: 'UPSTREAM_TIMEOUT' }],
+  [status.INVALID_ARGUMENT, { type: 'BAD_REQUEST' }],
+  [status.ALREADY_EXISTS, { type: 'INTERNAL', retryable: false }],
+  [status.FAILED_PRECONDITION, { type: 'INTERNAL', retryable: false }],
+  [status.OUT_OF_RANGE, { type: 'INTERNAL', retryable: false }],
+  [status.ABORTED, { type: 'UNAVAILABLE' }],
+  [status.UNAVAILABLE, { type: 'UNAVAILABLE' }],
+  [status.NOT_FOUND, { type: 'NOT_FOUND' }],
+  [status.RESOURCE_EXHAUSTED, { type: 'RESOURCE_EXHAUSTED' }],
+  [status.UNIMPLEMENTED, { type: 'NOT_IMPLEMENTED' }],
+  [status.DEADLINE_EXCEEDED, { type: 'UPSTREAM_TIMEOUT' }],
 ]);
 
 /**

@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import { statusName } from '../connection/grpc-status.js';
 import { Connection, ServiceCallError } from '../connection/connection.js';
 import type { ConnectionInput } from '../connection/connection-options.js';
 import type { MetricEventSink } from './metric-events.js';
@@ -86,7 +86,7 @@ export class ConnectionPool {
   }
 }
 
-/** A gRPC status as sdk-core labels it (`status_code="NOT_FOUND"`): grpc-js's enum key is that name. */
+/** A gRPC status as sdk-core labels it (`status_code="NOT_FOUND"`): the status's name. */
 function grpcStatusName(code: number): string {
-  return grpc.status[code] ?? String(code);
+  return statusName(code) ?? String(code);
 }

@@ -306,9 +306,6 @@ export class WorkerEntity {
     this.machine.assert('start', 'INITIALIZED');
     if (this.pollsActivities) this.activityWorker.start();
     this.workflowWorker?.start();
-    // Every activity gets `Context.current().client`: the first would otherwise wait for
-    // @temporalio/client to load. It loads while the polls are out; a failure is retried then.
-    if (this.pollsActivities) void this.activityClient.get();
     this.nexusWorker?.start();
     this.started = true;
     this.machine.moveTo('RUNNING');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
+import { status } from '../connection/grpc-status.js';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
 import { IllegalStateError } from '../errors.js';
@@ -222,7 +222,7 @@ export class StickyQueue {
     const queue = task.workflowExecutionTaskQueue?.name ?? '?';
     const message = `No worker entity in this process serves task queue "${queue}" any more; handing the task back to the normal queue.`;
     const ignoreNotFound = (err: unknown) => {
-      if (!(err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND)) logger.warn('Handing a sticky task back failed', { runId: task.workflowExecution?.runId, error: err });
+      if (!(err instanceof ServiceCallError && err.grpcCode === status.NOT_FOUND)) logger.warn('Handing a sticky task back failed', { runId: task.workflowExecution?.runId, error: err });
     };
     if (task.query) {
       // A legacy query cannot be failed as a workflow task. Clear the run's stickiness so the

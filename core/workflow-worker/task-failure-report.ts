@@ -5,7 +5,7 @@
  * out of memory, workflow modules that throw at import, unhandled rejections and oversized
  * answers all leave a line naming the workflow type and run.
  */
-import * as grpc from '@grpc/grpc-js';
+import { status } from '../connection/grpc-status.js';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import { temporal } from '../connection/proto.js';
 import { RuntimeError } from '../errors.js';
@@ -78,7 +78,7 @@ export async function failTaskTooLarge(connection: Connection, task: Task, ident
   await connection
     .call('respondWorkflowTaskFailed', { taskToken: task.taskToken, namespace: connection.namespace, identity, cause, failure })
     .catch((e: unknown) => {
-      if (!(e instanceof ServiceCallError && e.grpcCode === grpc.status.NOT_FOUND)) throw e;
+      if (!(e instanceof ServiceCallError && e.grpcCode === status.NOT_FOUND)) throw e;
     });
   return describeFailedTask(cause, failure);
 }

@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import { status } from '../connection/grpc-status.js';
 import { isMessageTooLarge, ServiceCallError, type Connection } from '../connection/connection.js';
 import { coresdk, temporal } from '../connection/proto.js';
 import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time.js';
@@ -352,7 +352,7 @@ export class WorkflowTaskHandler {
         // attempt does not flood history; later attempts time out and are retried by the server.
         if ((task.attempt ?? 1) <= 1) {
           await deps.connection.call('respondWorkflowTaskFailed', { ...base, cause: outcome.cause, failure: outcome.failure }).catch((err: unknown) => {
-            if (!(err instanceof ServiceCallError && err.grpcCode === grpc.status.NOT_FOUND)) throw err;
+            if (!(err instanceof ServiceCallError && err.grpcCode === status.NOT_FOUND)) throw err;
           });
         }
         return 'failed';
