@@ -6,48 +6,18 @@
  */
 import { createRequire } from 'node:module';
 import type { Plugin } from 'esbuild';
-import proto from '@temporalio/proto';
-
-/** What protobufjs' `toJSON` gives and `addJSON` takes; a namespace or type descriptor. */
-type Descriptor = { nested?: Record<string, Descriptor> } & Record<string, unknown>;
-
-/** The part of protobufjs' reflection objects used here (the package's types are generated ones). */
-interface Reflected {
-  readonly name: string;
-  readonly parent: Reflected | null;
-  readonly fieldsArray?: ReadonlyArray<{ resolve(): { resolvedType: Reflected | null } }>;
-  readonly nestedArray?: readonly Reflected[];
-  toJSON(): Descriptor;
-}
+import { reachableDescriptor, type Descriptor } from '../core/connection/proto-reach.js';
+import { protoRoot } from '../core/connection/proto-runtime.js';
 
 const ROOTS = ['coresdk.workflow_activation.WorkflowActivation', 'coresdk.workflow_completion.WorkflowActivationCompletion'];
 
-const isType = (r: Reflected | null): boolean => r?.fieldsArray !== undefined;
-
-/** The descriptor tree of the roots and every type and enum their fields reach. */
+/**
+ * The descriptor tree of the roots and every type and enum their fields reach, taken from the
+ * main thread's subset, which holds them with the package's own descriptors (so building the
+ * thread entry never loads the full package on the main thread).
+ */
 export function protoSubset(): Descriptor {
-  // Reflection objects are not in the generated types; the root is a protobufjs Root at run time.
-  const root = proto as unknown as { lookup(path: string): Reflected | null };
-  const kept = new Set<Reflected>();
-  const visit = (t: Reflected | null): void => {
-    if (t === null || kept.has(t)) return;
-    kept.add(t);
-    // A nested type comes with its parent type, whose descriptor holds it.
-    if (isType(t.parent)) visit(t.parent);
-    for (const field of t.fieldsArray ?? []) visit(field.resolve().resolvedType);
-    for (const nested of t.nestedArray ?? []) if (isType(nested)) visit(nested);
-  };
-  for (const name of ROOTS) visit(root.lookup(name));
-  const tree: Descriptor = {};
-  for (const t of kept) {
-    if (isType(t.parent)) continue; // inside its parent's descriptor
-    const path: string[] = [];
-    for (let p = t.parent; p !== null && p.parent !== null; p = p.parent) path.unshift(p.name);
-    let node = tree;
-    for (const name of path) node = ((node.nested ??= {})[name] ??= {});
-    (node.nested ??= {})[t.name] = t.toJSON();
-  }
-  return tree;
+  return reachableDescriptor(protoRoot, ROOTS);
 }
 
 /** The module file the subset replaces; its bytes go into the thread entry's cache key. */

@@ -3,7 +3,7 @@
  * process. Runs workflow bundles in `vm` contexts spread over N sandbox threads; each run is
  * pinned to the least-loaded thread when it is created and stays there while it is cached.
  */
-import proto from '@temporalio/proto';
+import * as proto from '../core/connection/proto.js';
 import { IllegalStateError, type RuntimeError } from '../core/errors.js';
 import type { WorkflowBundle } from './bundler.js';
 import { describeStuckLocation, DeadlockProbe } from './deadlock-probe.js';

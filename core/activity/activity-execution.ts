@@ -1,6 +1,6 @@
 import { CompleteAsyncError, type Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, ensureApplicationFailure, MetricMeterWithComposedTags, noopMetricMeter, type MetricMeter, type Payload } from '@temporalio/common';
-import { encodeErrorToFailure, encodeToPayloads, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { encodeErrorToFailure, encodeToPayloads, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { status } from '../connection/grpc-status.js';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import type { temporal } from '../connection/proto.js';

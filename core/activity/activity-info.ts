@@ -1,6 +1,6 @@
 import type { Info } from '@temporalio/activity';
 import { decodePriority, decompileRetryPolicy, type LoadedDataConverter } from '@temporalio/common';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { optionalTsToMs, tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '../connection/proto.js';
 

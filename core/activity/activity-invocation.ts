@@ -7,7 +7,7 @@
 import { asyncLocalStorage, Context, type Info } from '@temporalio/activity';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure, noopMetricMeter, type LoadedDataConverter, type MetricMeter, type Payload } from '@temporalio/common';
 import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { Logger } from '../logger.js';
 import { runWithClient, type ClientSource } from './context-client.js';
 

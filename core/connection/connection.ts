@@ -6,6 +6,7 @@ import { backoffDelayMs, sleep } from './backoff.js';
 import { connectionDefaults, connectionInputSchema, type ConnectionInput, type ConnectionOptions } from './connection-options.js';
 import { status, statusName } from './grpc-status.js';
 import { temporal } from './proto.js';
+import type { CalledMethod } from './proto-subset-roots.js';
 import { Http2Transport } from './http2-transport.js';
 import { GrpcJsTransport, type TransportError, type UnaryTransport } from './unary-transport.js';
 
@@ -243,8 +244,11 @@ export class Connection {
     return this.pollCompleteOnShutdown ? this.options.longPollTimeoutMs : Math.min(this.options.longPollTimeoutMs, this.options.uncompletedPollTimeoutMs);
   }
 
-  /** Calls one WorkflowService method, retrying safe calls on UNAVAILABLE / RESOURCE_EXHAUSTED. */
-  call<M extends WorkflowServiceMethod>(method: M, request: RequestOf<M>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
+  /**
+   * Calls one WorkflowService method, retrying safe calls on UNAVAILABLE / RESOURCE_EXHAUSTED.
+   * The method is one of proto-subset-roots.ts's list, whose messages the codecs hold.
+   */
+  call<M extends CalledMethod>(method: M, request: RequestOf<M>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
     const first = this.callOnce(method, request, opts) as Promise<ResponseOf<M>>;
     const retry = opts.retry ?? (!opts.longPoll && RETRY_SAFE_METHODS.has(method));
     // Most calls succeed at once: the retry loop, and the promises it makes, only after a failure.

@@ -1,7 +1,7 @@
 import type { Info } from '@temporalio/activity';
 import { CancelledFailure, ensureApplicationFailure, MetricMeterWithComposedTags, type MetricMeter, type Payload } from '@temporalio/common';
-import { encodeErrorToFailure, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import proto from '@temporalio/proto';
+import { encodeErrorToFailure, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import * as proto from '../connection/proto.js';
 import type { ActivityClient } from '../activity/activity-client.js';
 import { activityInfoFromTask } from '../activity/activity-info.js';
 import { ActivityCancellation, invokeActivity, type ActivityInvocationDeps } from '../activity/activity-invocation.js';

@@ -15,7 +15,7 @@ import {
   type LoadedDataConverter,
   type TypeInfo,
 } from '@temporalio/common';
-import { decodeOptionalSingle, encodeErrorToFailure } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { decodeOptionalSingle, encodeErrorToFailure } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import * as nexus from 'nexus-rpc';
 import { temporal } from '../connection/proto.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { CancelledFailure, LoggerWithComposedMetadata, MetricMeterWithComposedTags, SdkComponent, type LoadedDataConverter, type MetricMeter } from '@temporalio/common';
-import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { asyncLocalStorage } from '@temporalio/nexus/lib/context.js';
 import * as nexus from 'nexus-rpc';
 import type { Connection } from '../connection/connection.js';

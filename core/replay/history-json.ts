@@ -16,7 +16,7 @@
  * fields are dropped and unknown enum names become 0, as the official parser does with
  * `ignoreUnknownFields`, so a history from a newer server still loads.
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import { HistoryParseError } from './errors.js';
 
 type IHistory = proto.temporal.api.history.v1.IHistory;
@@ -40,7 +40,7 @@ interface ReflectRoot {
   lookupType(path: string): ReflectType;
 }
 
-const root = proto as unknown as ReflectRoot;
+const root = proto.protoRoot as ReflectRoot;
 const HISTORY = root.lookupType('temporal.api.history.v1.History');
 const TIMESTAMP = '.google.protobuf.Timestamp';
 const DURATION = '.google.protobuf.Duration';

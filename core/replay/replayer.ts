@@ -8,7 +8,7 @@
  * events in history; the first disagreement is the replay's verdict.
  */
 import { randomUUID } from 'node:crypto';
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import { RuntimeError } from '../errors.js';
 import { loggerFrom } from '../logger.js';
 import { NondeterminismError, WorkflowRunState } from '../workflow/index.js';

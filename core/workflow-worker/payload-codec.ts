@@ -8,7 +8,9 @@
  */
 import type { PayloadCodec, SerializationContext } from '@temporalio/common';
 import { limit, type ConcurrencyLimit } from '@temporalio/common/lib/concurrency/limit.js';
-import { decode, encode, visit, walkWorkflowActivation, walkWorkflowActivationCompletion, type WalkEnv } from '@temporalio/common/lib/internal-non-workflow/index.js';
+// The package's files, not its index, which loads the whole of @temporalio/proto (external storage).
+import { decode, encode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import { visit, walkWorkflowActivation, walkWorkflowActivationCompletion, type WalkEnv } from '@temporalio/common/lib/internal-non-workflow/payload-visitor.js';
 import { coresdk } from '../connection/proto.js';
 
 type IActivation = coresdk.workflow_activation.IWorkflowActivation;

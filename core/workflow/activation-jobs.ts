@@ -2,7 +2,7 @@
  * Activation jobs that come straight from history events, and the job order the official core
  * guarantees within one activation (the workflow library relies on it during replay).
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import { HistoryError } from './errors.js';
 import { randomnessSeedFromRunId } from './randomness-seed.js';
 import { eventIdOf, type IHistoryEvent, type IWorkflowActivationJob } from './proto-types.js';

@@ -2,7 +2,7 @@
  * The API commands a child workflow sends, built as the official core builds them so that either
  * runtime's history replays on the other.
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import type { CancelTarget } from './machines/cancel-external-machine.js';
 import { CommandType, type ICommand } from './proto-types.js';
 

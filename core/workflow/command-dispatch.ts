@@ -4,7 +4,7 @@
  * WORKFLOW_COMMAND_UNSUPPORTED, so adding a command kind is adding a handler and a machine,
  * nothing else.
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import { startChildWorkflowCommand } from './child-workflow-commands.js';
 import { annotationsOf } from './command-annotations.js';
 import { NondeterminismError, UnsupportedCommandError } from './errors.js';

@@ -2,7 +2,7 @@
  * Short names for the protobuf types this layer speaks, and conversions for their loose fields
  * (int64 ids arrive as Long, number or string depending on who decoded them).
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 
 export type IHistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 export type ICommand = proto.temporal.api.command.v1.ICommand;

@@ -4,7 +4,7 @@
  * RespondQueryTaskCompleted). Both reach the workflow as queryWorkflow jobs in an activation of
  * their own, after every other job of the task.
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import type { IQueryResult, IWorkflowActivationJob, IWorkflowQuery, IWorkflowQueryResult } from './proto-types.js';
 
 const QueryResultType = proto.temporal.api.enums.v1.QueryResultType;

@@ -7,7 +7,7 @@
  * Every update payload (request arguments in, results out) passes through this file only, so a
  * payload codec has one place to hook in.
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import { HistoryError } from './errors.js';
 import { eventIdOf, toNumber, type IFailure, type IHistoryEvent, type Int64Like, type IPayload, type IWorkflowActivationJob } from './proto-types.js';
 

@@ -3,7 +3,7 @@
  * between the server and the workflow library. Feed it each workflow task, run the activations it
  * hands out one at a time, give back each completion, then send what takeTaskOutcome() says.
  */
-import proto from '@temporalio/proto';
+import * as proto from '../connection/proto.js';
 import { IllegalStateError, RuntimeError } from '../errors.js';
 import { sortJobs } from './activation-jobs.js';
 import { isTerminal } from './command-dispatch.js';

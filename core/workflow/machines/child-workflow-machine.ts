@@ -1,4 +1,4 @@
-import proto from '@temporalio/proto';
+import * as proto from '../../connection/proto.js';
 import { childCancelTarget } from '../child-workflow-commands.js';
 import { mergeAnnotations, withAnnotations, type CommandAnnotations } from '../command-annotations.js';
 import { HistoryError, NondeterminismError } from '../errors.js';

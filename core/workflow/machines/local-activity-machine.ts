@@ -1,4 +1,4 @@
-import proto from '@temporalio/proto';
+import * as proto from '../../connection/proto.js';
 import { NondeterminismError } from '../errors.js';
 import { describeEvent } from '../history-events.js';
 import { CoreFlag } from '../internal-flags.js';

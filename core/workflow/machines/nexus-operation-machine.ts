@@ -1,4 +1,4 @@
-import proto from '@temporalio/proto';
+import * as proto from '../../connection/proto.js';
 import { NondeterminismError } from '../errors.js';
 import { describeEvent } from '../history-events.js';
 import { CommandType, EventType, eventIdOf, eventTypeOf, int64, type ICommand, type IFailure, type IHistoryEvent } from '../proto-types.js';

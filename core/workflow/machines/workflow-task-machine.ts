@@ -1,4 +1,4 @@
-import proto from '@temporalio/proto';
+import * as proto from '../../connection/proto.js';
 import { HistoryError } from '../errors.js';
 import { EventType, eventIdOf, eventTypeOf, type IHistoryEvent, type ITimestamp } from '../proto-types.js';
 

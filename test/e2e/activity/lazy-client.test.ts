@@ -1,6 +1,7 @@
 /**
  * `Context.current().client` is made when an activity first reads it (core/activity/context-client.ts):
- * a worker whose activities never read it loads neither `@temporalio/client` nor grpc-js. Once
+ * a worker whose activities never read it loads neither `@temporalio/client` nor grpc-js, nor the
+ * full `@temporalio/proto` (the runtime's own code uses a subset, core/connection/proto.ts). Once
  * made it is one object per entity, and in the activity that made it as in later ones its calls
  * end when the activity is cancelled, as `withAbortSignal` makes them in the official worker.
  */
@@ -55,7 +56,7 @@ describe('the activity client, made on first read', () => {
     }
   });
 
-  it('a worker process whose activities never read it loads neither @temporalio/client nor grpc-js', async () => {
+  it('a worker process whose activities never read it loads neither @temporalio/client nor grpc-js, nor the full @temporalio/proto', async () => {
     const taskQueue = uniqueTaskQueue('lazy-client-cli');
     const dir = mkdtempSync(path.join(tmpdir(), 'tempo-lazy-client-'));
     const config = path.join(dir, 'config.json');
@@ -73,8 +74,8 @@ describe('the activity client, made on first read', () => {
     const { client, close } = await officialClient();
     try {
       const run = (activity: string, id: string) => client.workflow.execute('callActivity', { taskQueue, workflowId: `${taskQueue}-${id}`, args: [activity, []] });
-      expect(await run('loadedModules', 'before')).toEqual({ client: false, grpcJs: false });
-      expect(await run('touchClient', 'touch')).toEqual({ client: true, grpcJs: true, namespace: 'default' });
+      expect(await run('loadedModules', 'before')).toEqual({ client: false, grpcJs: false, fullProto: false });
+      expect(await run('touchClient', 'touch')).toEqual({ client: true, grpcJs: true, fullProto: true, namespace: 'default' });
     } finally {
       child.kill('SIGTERM');
       await waitFor(() => child.exitCode !== null || child.signalCode !== null, 20_000, `the CLI to exit (stderr: ${stderr})`).catch(() => child.kill('SIGKILL'));

@@ -2,7 +2,9 @@ import protobuf from 'protobufjs/light.js';
 import { describe, expect, it } from 'vitest';
 import { protoSubset } from '../../../sandbox/thread-proto-subset.js';
 import { activation, startActivation } from './activations.js';
-import { coresdk } from '../../../core/connection/proto.js';
+import proto from '@temporalio/proto';
+
+const { coresdk } = proto;
 
 describe("the sandbox thread's subset of @temporalio/proto", () => {
   const subset = protobuf.Root.fromJSON(protoSubset());
