@@ -9,7 +9,7 @@
  * see bundle-parts.ts for why and how.
  */
 import path from 'node:path';
-import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type Plugin } from 'esbuild';
+import type { BuildFailure, BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import { BundleCache, digestInputs, sha256 } from './bundle-cache.js';
 import { privateCacheDir } from './cache-dir.js';
 import { createBundleGuard } from './bundle-guard.js';
@@ -174,6 +174,8 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   const stdin = (contents: string, sourcefile: string) => ({ contents, resolveDir: path.dirname(workflowsPath), sourcefile, loader: 'js' as const });
   const run = async (options: BuildOptions, plugins: Plugin[]) => {
     try {
+      // Loaded here, not at start-up: a start whose bundles come from the disk cache never needs it.
+      const { build } = await import('esbuild');
       return await withBundleTimeout(build({ ...common, ...options, plugins: [...hookPlugins, ...plugins, guard.plugin] }), opts.timeoutMs, workflowsPath);
     } catch (err) {
       if (err instanceof WorkflowBundleError) throw err; // the time limit: already says what happened

@@ -111,8 +111,19 @@ describe('the main-thread subset of @temporalio/proto', () => {
     for (const t of types) expect(t.toJSON(), t.fullName).toEqual(fullRoot.lookup(t.fullName)!.toJSON());
   });
 
-  it('encodes and decodes sample messages byte for byte as the full package does', () => {
+  it('encodes and decodes sample messages byte for byte as the full package does, with codecs generated on first use', () => {
     const samples: Array<[string, object]> = [
+      // First: a packed repeated field of its own shows whether the first codec generated saw the features.
+      ['temporal.api.sdk.v1.WorkflowTaskCompletedMetadata', { coreUsedFlags: [1, 2], langUsedFlags: [3], sdkName: 'x' }],
+      [
+        'temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest',
+        {
+          taskToken: Buffer.from('tok'),
+          commands: [{ commandType: 10, scheduleActivityTaskCommandAttributes: { activityId: '1', activityType: { name: 'a' }, taskQueue: { name: 'q' }, retryPolicy: { maximumAttempts: 3 } } }, { commandType: 4, failWorkflowExecutionCommandAttributes: { failure: { message: 'no', applicationFailureInfo: { type: 'E' } } } }],
+          sdkMetadata: { langUsedFlags: [1, 2], sdkName: 'x' },
+          stickyAttributes: { workerTaskQueue: { name: 's', kind: 2 }, scheduleToStartTimeout: { seconds: 10 } },
+        },
+      ],
       ['temporal.api.workflowservice.v1.DescribeNamespaceResponse', { namespaceInfo: { name: 'default', state: 1, capabilities: { eagerWorkflowStart: true, workerPollCompleteOnShutdown: true } } }],
       [
         'temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse',
@@ -129,15 +140,6 @@ describe('the main-thread subset of @temporalio/proto', () => {
           queries: { q1: { queryType: '__stack_trace' } },
         },
       ],
-      [
-        'temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest',
-        {
-          taskToken: Buffer.from('tok'),
-          commands: [{ commandType: 10, scheduleActivityTaskCommandAttributes: { activityId: '1', activityType: { name: 'a' }, taskQueue: { name: 'q' }, retryPolicy: { maximumAttempts: 3 } } }, { commandType: 4, failWorkflowExecutionCommandAttributes: { failure: { message: 'no', applicationFailureInfo: { type: 'E' } } } }],
-          sdkMetadata: { langUsedFlags: [1, 2], sdkName: 'x' },
-          stickyAttributes: { workerTaskQueue: { name: 's', kind: 2 }, scheduleToStartTimeout: { seconds: 10 } },
-        },
-      ],
       ['temporal.api.workflowservice.v1.PollActivityTaskQueueResponse', { taskToken: Buffer.from('t'), activityId: '1', activityType: { name: 'a' }, attempt: 2, heartbeatDetails: { payloads: [{ data: Buffer.from('x') }] }, scheduledTime: { seconds: 1 } }],
       ['coresdk.workflow_activation.WorkflowActivation', { runId: 'r', jobs: [{ resolveActivity: { seq: 1, result: { completed: { result: { data: Buffer.from('1') } } } } }, { fireTimer: { seq: 2 } }] }],
     ];
@@ -145,8 +147,13 @@ describe('the main-thread subset of @temporalio/proto', () => {
       const ours = root.lookup(name) as unknown as Codec;
       const theirs = fullRoot.lookup(name) as unknown as Codec;
       const bytes = theirs.encode(theirs.fromObject(object)).finish();
+      // Not set up yet: these calls generate the lazy encode and decode (proto-lazy-codecs.ts).
+      expect([ours.encode.name, ours.decode.name], name).toEqual(['encodeOnFirstUse', 'decodeOnFirstUse']);
+      // Encoding first: the first codec generated must see the root's features (packed repeated fields).
+      expect(Buffer.from(ours.encode(object).finish()), name).toEqual(Buffer.from(bytes));
+      const decoded = ours.decode(bytes);
+      expect(ours.toObject(decoded, { longs: String }), name).toEqual(theirs.toObject(theirs.decode(bytes), { longs: String }));
       expect(Buffer.from(ours.encode(ours.fromObject(object)).finish()), name).toEqual(Buffer.from(bytes));
-      expect(ours.toObject(ours.decode(bytes), { longs: String }), name).toEqual(theirs.toObject(theirs.decode(bytes), { longs: String }));
     }
   });
 
