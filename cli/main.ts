@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { Runtime } from '../core/runtime/runtime.js';
 import { WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
 import { drainOnSignals } from '../core/runtime/signals.js';
@@ -15,6 +16,10 @@ import { checkApiToken } from '../control-api/token.js';
 import { ApiTokenRequiredError } from '../core/runtime/errors.js';
 import { defaultConfig, readConfigFile } from './config.js';
 import { printHelp } from './instructions.js';
+
+// This process's own zod (the CLI is one bundle): it parses each schema a few times, so compiling
+// a fast path for each on its first parse (~5–10 ms of a start) never pays off here.
+z.config({ jitless: true });
 
 const USAGE = `Usage: tempo-worker start [--config FILE] [--port N] [--address host:port] [--namespace NS] [--profile NAME] [--api-address IP]
        tempo-worker replay --workflows PATH [--interceptors MODULE]... HISTORY.json...
