@@ -5,7 +5,7 @@
  * Run it after changing that list or upgrading @temporalio/proto; the unit test
  * test/unit/connection/proto-subset.test.ts fails until the file matches.
  *
- *   npx tsx scripts/gen-proto-subset.mts
+ *   npm run proto:subset        (npx tsx scripts/gen-proto-subset.mts)
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';

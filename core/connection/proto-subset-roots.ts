@@ -1,9 +1,10 @@
 /**
  * What the main thread's protobuf subset (proto.ts) must hold: the request and response of
  * every WorkflowService method the runtime calls, and every type, enum or package its code
- * reads by name. `npx tsx scripts/gen-proto-subset.mts` turns this into proto-subset-data.ts;
- * test/unit/connection/proto-subset.test.ts fails when the data is stale, when code calls a
- * method or names a type that is not here, or when a codec differs from the full package's.
+ * reads by name. `npm run proto:subset` (scripts/gen-proto-subset.mts) turns this into
+ * proto-subset-data.ts; test/unit/connection/proto-subset.test.ts fails when the data is stale,
+ * when code calls a method or names a type that is not here, or when a codec differs from the
+ * full package's.
  */
 
 /**
