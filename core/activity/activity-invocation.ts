@@ -9,7 +9,7 @@ import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure, noop
 import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { Logger } from '../logger.js';
-import { runWithClient, type ClientSource } from './context-client.js';
+import { LazyClientContext, runInOwnResource, type ClientSource } from './context-client.js';
 
 /** A user activity: any function; its arguments and result go through the payload converter. */
 // `any` because activities are user functions of every shape; the converter checks values at run time.
@@ -88,12 +88,14 @@ export async function invokeActivity(
 ): Promise<unknown> {
   const { signal } = cancellation.controller;
   const made = call.client?.peek();
-  const context = new Context(info, cancellation.cancelled, signal, call.heartbeat, made, deps.logger, call.metricMeter ?? noopMetricMeter, cancellation.details);
+  const parts: ConstructorParameters<typeof Context> = [info, cancellation.cancelled, signal, call.heartbeat, made, deps.logger, call.metricMeter ?? noopMetricMeter, cancellation.details];
+  // Without a made client, `Context.client` makes it on first read (context-client.ts).
+  const context = made || !call.client ? new Context(...parts) : new LazyClientContext({ source: call.client, signal, logger: deps.logger }, ...parts);
   const fn = deps.activities.get(info.activityType);
   if (!fn) throw unknownActivity(info.activityType, deps.activities);
   const args = await decodeArrayFromPayloads(deps.dataConverter, call.input ?? undefined);
   const invoke = (): Promise<unknown> => (deps.invoke ? deps.invoke(info, fn, args, call.headers) : Promise.resolve(fn(...args)));
-  return asyncLocalStorage.run(context, () => made ? made.withAbortSignal(signal, invoke) : runWithClient(context, call.client, signal, deps.logger, invoke));
+  return asyncLocalStorage.run(context, () => made ? made.withAbortSignal(signal, invoke) : call.client ? runInOwnResource(invoke) : invoke());
 }
 
 function unknownActivity(type: string, registered: ReadonlyMap<string, unknown>): ApplicationFailure {

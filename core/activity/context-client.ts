@@ -5,14 +5,14 @@
  *
  * The official worker hands each Context a made client and runs the activity inside
  * `client.withAbortSignal(signal, …)`, so the client's calls end when the activity is cancelled.
- * Here, once the entity's client exists, an activity runs the same way. Before that, the Context
- * gets a getter that makes the client on first read and ties the caller's async context to the
- * activity's signal from then on (`enterWith` on the client's call-context storage, what
- * `withAbortSignal` sets with `run`); the activity runs in its own async resource, so that tie
- * stays inside the activity.
+ * Here, once the entity's client exists, an activity runs the same way. Before that, its Context
+ * is a {@link LazyClientContext}, whose `client` makes the client on first read and ties the
+ * caller's async context to the activity's signal from then on (`enterWith` on the client's
+ * call-context storage, what `withAbortSignal` sets with `run`); the activity runs in an async
+ * resource of its own, so that tie stays inside the activity.
  */
 import { AsyncResource } from 'node:async_hooks';
-import type { Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Client, Connection } from '@temporalio/client';
 import type { Logger } from '../logger.js';
 
@@ -24,29 +24,41 @@ export interface ClientSource {
   getOrCreate(): Client | undefined;
 }
 
-/**
- * Runs `invoke` (inside `context`'s AsyncLocalStorage scope already) with `context.client` made
- * from `source` on first read, the client's calls tied to `signal`. For a client not made yet:
- * one that exists is given to the Context and `withAbortSignal` directly.
- */
-export function runWithClient(context: Context, source: ClientSource | undefined, signal: AbortSignal, logger: Logger, invoke: () => Promise<unknown>): Promise<unknown> {
-  if (!source) return invoke();
-  let client: Client | undefined;
-  const read = (): Client | undefined => {
+/** What a {@link LazyClientContext} makes its client from. */
+export interface LazyClient {
+  readonly source: ClientSource;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** The official Context, but `client` is made from a {@link ClientSource} on first read. */
+export class LazyClientContext extends Context {
+  readonly #lazy: LazyClient;
+  #client: Client | undefined;
+
+  constructor(lazy: LazyClient, ...args: ConstructorParameters<typeof Context>) {
+    super(...args);
+    this.#lazy = lazy;
+  }
+
+  /** The entity's client, the same object on every read; throws as the official getter does without one. */
+  override get client(): Client {
+    const { source, signal, logger } = this.#lazy;
     try {
-      client ??= source.getOrCreate();
+      this.#client ??= source.getOrCreate();
     } catch (error) {
-      // The getter of `Context.client` then throws "No Client available", as without a client.
       logger.warn('Could not create the client for Context.current().client', { error });
-      return undefined;
     }
+    if (!this.#client) return super.client; // "No Client available", as without a client
     // A Connection (what ActivityClient makes) has the storage; another ConnectionLike may not.
-    const storage = (client?.connection as Partial<Pick<Connection, 'callContextStorage'>> | undefined)?.callContextStorage;
+    const storage = (this.#client.connection as Partial<Pick<Connection, 'callContextStorage'>>).callContextStorage;
     const store = storage?.getStore();
     if (storage && store?.abortSignal !== signal) storage.enterWith({ ...store, abortSignal: signal });
-    return client;
-  };
-  // `Context.client` reads the constructor's `_client` field; the same object on every read.
-  Object.defineProperty(context, '_client', { get: read, configurable: true, enumerable: true });
+    return this.#client;
+  }
+}
+
+/** Runs an activity whose Context is a {@link LazyClientContext}, in an async resource of its own. */
+export function runInOwnResource(invoke: () => Promise<unknown>): Promise<unknown> {
   return new AsyncResource('TempoActivity').runInAsyncScope(invoke);
 }
