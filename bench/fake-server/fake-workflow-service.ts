@@ -8,16 +8,19 @@
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
-import { temporal } from '../../core/connection/proto.js';
+// The whole package: the fake serves every WorkflowService method, beyond the subset the runtime loads.
+import proto from '@temporalio/proto';
 import { ActivityTasks } from './activity-tasks.js';
 import { buildService, GrpcError, type UnaryHandler } from './grpc-service.js';
 import { PollQueue } from './poll-queue.js';
 import { WorkflowRuns, type StickyFallback, type TaskRoute } from './workflow-runs.js';
 
+const { temporal } = proto;
+
 type v1 = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof v1> = v1[K] extends { decode(b: Uint8Array): infer T } ? T : never;
-type WorkflowTask = temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse;
-type ActivityTask = temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse;
+type WorkflowTask = proto.temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse;
+type ActivityTask = proto.temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse;
 
 /** What the fake hands out to polls on normal queues. */
 export type FakeMode = 'idle' | 'activities' | 'workflows';

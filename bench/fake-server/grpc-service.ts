@@ -4,7 +4,10 @@
  * handler decodes only what it needs with the method's own codec.
  */
 import * as grpc from '@grpc/grpc-js';
-import { temporal } from '../../core/connection/proto.js';
+// The whole package: the fake serves every WorkflowService method, beyond the subset the runtime loads.
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 export interface Codec {
   encode(message: unknown): { finish(): Uint8Array };

@@ -1,12 +1,13 @@
 import { CompleteAsyncError, type Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, ensureApplicationFailure, MetricMeterWithComposedTags, noopMetricMeter, type MetricMeter, type Payload } from '@temporalio/common';
-import { encodeErrorToFailure, encodeToPayloads, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import { encodeErrorToFailure, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { status } from '../connection/grpc-status.js';
 import { ServiceCallError, type Connection } from '../connection/connection.js';
 import type { temporal } from '../connection/proto.js';
 import { HeartbeatThrottle, heartbeatThrottleIntervalMs, type HeartbeatThrottleOptions } from './heartbeat-throttle.js';
 import type { ActivityClient } from './activity-client.js';
 import { activityInfoFromTask } from './activity-info.js';
+import { encodeArray } from './payload-fast-path.js';
 import { attemptDeadline } from './attempt-deadline.js';
 import { WorkerShutdownForced } from './worker-shutdown-forced.js';
 import { ActivityCancellation, invokeActivity, type ActivityInvocationDeps, type CancelReason } from './activity-invocation.js';
@@ -92,7 +93,8 @@ export class ActivityExecution {
     const { deps, task } = this;
     let info: Info;
     try {
-      info = await activityInfoFromTask(task, deps);
+      const built = activityInfoFromTask(task, deps);
+      info = built instanceof Promise ? await built : built;
     } catch (err) {
       // Undecodable heartbeat details: the task must still be answered, or it waits for its timeout.
       info = await activityInfoFromTask(task, deps, { heartbeatDetails: false });
@@ -124,17 +126,18 @@ export class ActivityExecution {
       );
       const result = await Promise.race([invocation, this.forced]);
       clearTimeout(timeout);
-      await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
+      if (throttle.busy) await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
       throttle.close();
       outcome = 'completed';
+      const payloads = encodeArray(deps.dataConverter, result);
       await this.respond('respondActivityTaskCompleted', {
-        result: { payloads: await encodeToPayloads(deps.dataConverter, result) ?? [] },
+        result: { payloads: (payloads instanceof Promise ? await payloads : payloads) ?? [] },
       });
     } catch (err) {
       clearTimeout(timeout);
       error = err;
       // Forced: no more waiting on anything of the activity's, its heartbeats included.
-      if (!(err instanceof WorkerShutdownForced)) await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
+      if (!(err instanceof WorkerShutdownForced) && throttle.busy) await Promise.race([throttle.flush(), this.forced]).catch(() => undefined);
       throttle.close();
       if (err instanceof CompleteAsyncError) {
         // No answer: the task stays open for client.activity.complete/fail/heartbeat, and the slot is freed.
@@ -145,7 +148,7 @@ export class ActivityExecution {
       if (this.cancellation.reason === 'CANCELLED' && (err instanceof CancelledFailure || this.cancellation.aborted)) {
         outcome = 'cancelled';
         const details = err instanceof CancelledFailure ? err.details : [];
-        await this.respond('respondActivityTaskCanceled', { details: { payloads: await encodeToPayloads(deps.dataConverter, ...details) ?? [] } });
+        await this.respond('respondActivityTaskCanceled', { details: { payloads: await encodeArray(deps.dataConverter, ...details) ?? [] } });
       } else {
         outcome = 'failed';
         const failure = await encodeErrorToFailure(deps.dataConverter, this.failureFor(err));

@@ -1,20 +1,28 @@
 import type { Info } from '@temporalio/activity';
 import { decodePriority, decompileRetryPolicy, type LoadedDataConverter } from '@temporalio/common';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { optionalTsToMs, tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '../connection/proto.js';
+import { decodeArray } from './payload-fast-path.js';
 
 type ActivityTask = temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse;
 
-/** Builds the `@temporalio/activity` {@link Info} of a polled task, decoding its heartbeat details. */
-export async function activityInfoFromTask(
+/**
+ * Builds the `@temporalio/activity` {@link Info} of a polled task, decoding its heartbeat details;
+ * at once (no promise) when the converter has no codec.
+ */
+export function activityInfoFromTask(
   task: ActivityTask,
   ctx: { namespace: string; taskQueue: string; dataConverter: LoadedDataConverter },
   opts: { heartbeatDetails?: boolean } = {},
-): Promise<Info> {
-  const taskToken = task.taskToken!;
+): Info | Promise<Info> {
   // `heartbeatDetails: false` builds the info of a task whose details cannot be decoded, to answer it.
-  const details = opts.heartbeatDetails === false ? [] : await decodeArrayFromPayloads(ctx.dataConverter, task.heartbeatDetails?.payloads);
+  if (opts.heartbeatDetails === false) return infoOf(task, ctx, []);
+  const details = decodeArray(ctx.dataConverter, task.heartbeatDetails?.payloads);
+  return Array.isArray(details) ? infoOf(task, ctx, details) : details.then((d) => infoOf(task, ctx, d));
+}
+
+function infoOf(task: ActivityTask, ctx: { namespace: string; taskQueue: string }, details: unknown[]): Info {
+  const taskToken = task.taskToken!;
   return {
     taskToken,
     base64TaskToken: Buffer.from(taskToken).toString('base64'),

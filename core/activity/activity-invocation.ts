@@ -7,9 +7,9 @@
 import { asyncLocalStorage, Context, type Info } from '@temporalio/activity';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure, noopMetricMeter, type LoadedDataConverter, type MetricMeter, type Payload } from '@temporalio/common';
 import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details.js';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { Logger } from '../logger.js';
 import { LazyClientContext, runInOwnResource, type ClientSource } from './context-client.js';
+import { decodeArray } from './payload-fast-path.js';
 
 /** A user activity: any function; its arguments and result go through the payload converter. */
 // `any` because activities are user functions of every shape; the converter checks values at run time.
@@ -93,7 +93,8 @@ export async function invokeActivity(
   const context = made || !call.client ? new Context(...parts) : new LazyClientContext({ source: call.client, signal, logger: deps.logger }, ...parts);
   const fn = deps.activities.get(info.activityType);
   if (!fn) throw unknownActivity(info.activityType, deps.activities);
-  const args = await decodeArrayFromPayloads(deps.dataConverter, call.input ?? undefined);
+  const decoded = decodeArray(deps.dataConverter, call.input);
+  const args = Array.isArray(decoded) ? decoded : await decoded;
   const invoke = (): Promise<unknown> => (deps.invoke ? deps.invoke(info, fn, args, call.headers) : Promise.resolve(fn(...args)));
   return asyncLocalStorage.run(context, () => made ? made.withAbortSignal(signal, invoke) : call.client ? runInOwnResource(invoke) : invoke());
 }

@@ -32,6 +32,7 @@ export class HeartbeatThrottle<D> {
   private lastSentAt = -Infinity;
   private inFlight: Promise<void> = Promise.resolve();
   private closed = false;
+  private sending = 0;
 
   constructor(
     private readonly intervalMs: number,
@@ -46,6 +47,11 @@ export class HeartbeatThrottle<D> {
     const wait = this.lastSentAt + this.intervalMs - this.now();
     if (wait <= 0) this.sendPending();
     else this.timer ??= setTimeout(() => this.sendPending(), wait);
+  }
+
+  /** Details are pending or a send has not settled: {@link flush} has something to wait for. */
+  get busy(): boolean {
+    return this.pending !== undefined || this.sending > 0;
   }
 
   /** Sends pending details, if any, and waits for every send to settle. */
@@ -70,6 +76,10 @@ export class HeartbeatThrottle<D> {
     this.pending = undefined;
     this.lastSentAt = this.now();
     // Sends are chained so details reach the server in the order they were given.
-    this.inFlight = this.inFlight.then(() => this.send(details)).catch(() => undefined);
+    this.sending++;
+    this.inFlight = this.inFlight
+      .then(() => this.send(details))
+      .catch(() => undefined)
+      .then(() => void this.sending--);
   }
 }
