@@ -66,6 +66,8 @@ interface Stream {
 const STREAM_WINDOW = 16 * 1024 * 1024;
 const CONNECTION_WINDOW = 64 * 1024 * 1024;
 const LAST_STREAM_ID = 2 ** 31 - 1;
+/** Queued frames (or frame groups) that make a write before the end of the tick. */
+const FRAMES_PER_WRITE = 4;
 
 export class H2Session {
   private readonly socket: net.Socket;
@@ -223,14 +225,21 @@ export class H2Session {
 
   private queue(...bufs: Buffer[]): void {
     for (const b of bufs) this.out.push(b);
+    // A few frames per write, the rest at the end of the tick. One write per tick would carry
+    // every call that one read of answers set off, and the server and we would take turns, each
+    // idle while the other works through the batch; against the fake server that held a worker to
+    // ~6,000 activities/s with both processes under 60 % busy, and writing every fourth frame gave
+    // ~8,300/s for the same CPU per task (bench/README.md, "Our own HTTP/2 client").
+    if (this.out.length >= FRAMES_PER_WRITE) return this.flush();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // The calls and answers of one tick go out in one write.
-    process.nextTick(() => this.flush());
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     const out = this.out;
     this.out = [];
     if (this.destroyed || out.length === 0) return;
