@@ -6,6 +6,7 @@ import { ServiceCallError, type Connection, type RequestOf, type ResponseOf } fr
 import { temporal } from './connection/proto.js';
 import type { Logger } from './logger.js';
 import type { Slots } from './slots.js';
+import type { JoinableCancel } from './shutdown-barrier.js';
 
 const noop = (): void => undefined;
 
@@ -138,7 +139,9 @@ export class PollLoop<T> {
    * until none has come for that long (at most 5 s), then ShutdownWorker goes out and the server completes the open polls with empty
    * answers, so nothing is cancelled by us and the local abort stays a safety net.
    */
-  async stopPolling(naturalEndMs = 0, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
+  async stopPolling(naturalEndMs = 0, cancelOpenPolls?: JoinableCancel): Promise<void> {
+    // Joined now, before any wait, so a shared ShutdownWorker waits for this loop too.
+    const ask = cancelOpenPolls?.join ? cancelOpenPolls.join() : cancelOpenPolls;
     this.stopped = true;
     this.resumeGate?.open();
     let ended = false;
@@ -157,9 +160,12 @@ export class PollLoop<T> {
     const waitEnd = () =>
       naturalEndMs <= 0 ? start : this.opts.quietStop ? (busy ? Math.min(start + QUIET_STOP_CAP_MS, Math.max(this.lastTaskAt, start) + naturalEndMs) : start) : start + naturalEndMs;
     while (!ended && waitEnd() > performance.now()) await within(waitEnd() - performance.now());
-    if (!ended && cancelOpenPolls) {
-      await Promise.race([all, cancelOpenPolls().then(noop, noop)]);
+    if (!ended && ask) {
+      await Promise.race([all, ask().then(noop, noop)]);
       if (!ended) await within(ABORT_GRACE_MS);
+    } else if (ask && cancelOpenPolls?.join) {
+      // Our polls ended by themselves: count as asked, so the others need not wait for us.
+      void ask().then(noop, noop);
     }
     this.pollAbort.abort(new Error('stopped'));
     await all;

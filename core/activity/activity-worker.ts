@@ -9,6 +9,7 @@ import type { HeartbeatThrottleOptions } from './heartbeat-throttle.js';
 import { PollRateLimiter } from './poll-rate-limiter.js';
 import { temporal } from '../connection/proto.js';
 import type { WorkerVersioning } from '../worker/versioning.js';
+import type { JoinableCancel } from '../shutdown-barrier.js';
 
 export interface ActivityWorkerDeps {
   connection: Connection;
@@ -163,7 +164,7 @@ export class ActivityWorker {
    * join the same plan. Resolves by `forceEnd` (plus the time a poll needs to end) whatever the
    * activities do. Times are `performance.now()` values.
    */
-  async drain(plan: DrainPlan, cancelOpenPolls?: () => Promise<unknown>, pollNaturalEndMs = Infinity): Promise<void> {
+  async drain(plan: DrainPlan, cancelOpenPolls?: JoinableCancel, pollNaturalEndMs = Infinity): Promise<void> {
     this.accepting = false;
     this.plan = plan;
     const now = performance.now();

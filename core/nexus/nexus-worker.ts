@@ -5,6 +5,7 @@ import { settlesBy } from '../settles-by.js';
 import { Slots } from '../slots.js';
 import type { WorkerVersioning } from '../worker/versioning.js';
 import { NexusTask, type NexusOutcome, type NexusTaskDeps } from './nexus-task.js';
+import type { JoinableCancel } from '../shutdown-barrier.js';
 
 export interface NexusWorkerDeps extends NexusTaskDeps, QueuePollerDeps {
   /** Build id and deployment version stated on every poll, as sdk-core does for Nexus polls too. */
@@ -59,7 +60,7 @@ export class NexusWorker {
    * task taken is answered (the handler's own answer, usually its cancellation as a HandlerError)
    * before this resolves.
    */
-  async drain(plan: DrainPlan, cancelOpenPolls?: () => Promise<unknown>, pollNaturalEndMs = Infinity): Promise<void> {
+  async drain(plan: DrainPlan, cancelOpenPolls?: JoinableCancel, pollNaturalEndMs = Infinity): Promise<void> {
     const polls = this.loop.stopPolling(Math.max(0, Math.min(plan.graceEnd - performance.now(), pollNaturalEndMs)), cancelOpenPolls);
     const allDone = polls.then(() => this.loop.settled());
     if (!(await settlesBy(allDone, plan.graceEnd))) {

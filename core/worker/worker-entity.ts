@@ -14,7 +14,8 @@ import { NexusWorker } from '../nexus/nexus-worker.js';
 import { ConsoleLogger, type Logger } from '../logger.js';
 import { validate } from '../validate.js';
 import type { StickyQueue } from '../workflow-worker/sticky-queue.js';
-import { once, POLL_SETTLE_MS } from '../poll-loop.js';
+import { POLL_SETTLE_MS } from '../poll-loop.js';
+import { ShutdownBarrier } from '../shutdown-barrier.js';
 import { WorkflowWorker } from '../workflow-worker/workflow-worker.js';
 import type { WorkflowTaskReport } from '../workflow-worker/workflow-task-handler.js';
 import { WorkflowPayloadCodec } from '../workflow-worker/payload-codec.js';
@@ -361,16 +362,21 @@ export class WorkerEntity {
       // ShutdownWorker is sent after, so the server forgets our sticky queue and pollers.
       const { connection } = this.deps;
       const naturalEndMs = connection.pollCompleteOnShutdown ? POLL_SETTLE_MS : Math.min(connection.longPollDeadlineMs + POLL_DEADLINE_SLACK_MS, POLL_NATURAL_END_MS);
-      const shutdown = once(() => this.shutdownWorkerCall());
+      // One ShutdownWorker ends every open poll of our instance key, so it waits until each loop
+      // has asked for it (its polls quiet) or its polls have ended (see ShutdownBarrier).
+      const shutdown = new ShutdownBarrier(() => this.shutdownWorkerCall());
       // Without the capability, ShutdownWorker goes out once the polls have ended: sent earlier it
       // ends our sticky poll at once (bench/poll-end-probe.mts) yet the server goes on routing
       // cached runs' tasks there, so the workflow side hands its runs back first (stopPolling).
-      await Promise.all([
-        this.activityWorker.drain(plan, shutdown, naturalEndMs),
-        this.workflowWorker?.stopPolling(Math.min(graceMs, naturalEndMs), shutdown).then(() => this.workflowWorker?.drain(plan.forceEnd)),
-        this.nexusWorker?.drain(plan, shutdown, naturalEndMs),
+      const stopped = Promise.all([
+        this.activityWorker.drain(plan, shutdown.cancelOpenPolls, naturalEndMs),
+        this.workflowWorker?.stopPolling(Math.min(graceMs, naturalEndMs), shutdown.cancelOpenPolls).then(() => this.workflowWorker?.drain(plan.forceEnd)),
+        this.nexusWorker?.drain(plan, shutdown.cancelOpenPolls, naturalEndMs),
       ]);
-      await shutdown();
+      // Every loop joined above, synchronously at the start of its stop.
+      shutdown.seal();
+      await stopped;
+      await shutdown.now();
       // Workflow tasks waited for their local activities (or handed back at the heartbeat);
       // what still runs for runs just evicted stops now.
       await this.localActivities.drain(0);

@@ -15,6 +15,7 @@ import type { WorkflowPayloadCodec } from './payload-codec.js';
 import { WorkflowRunCache } from './workflow-run-cache.js';
 import type { WorkerVersioning } from '../worker/versioning.js';
 import { WorkflowTaskHandler, type StickyBinding, type WorkflowTaskReport } from './workflow-task-handler.js';
+import type { JoinableCancel } from '../shutdown-barrier.js';
 
 type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 const { TaskQueueKind } = temporal.api.enums.v1;
@@ -159,7 +160,7 @@ export class WorkflowWorker {
    * takes them), but tasks the shared queue still routes here are run, never handed back: a
    * hand-back would write a WorkflowTaskFailed event into a user's history.
    */
-  async stopPolling(naturalEndMs: number, cancelOpenPolls?: () => Promise<unknown>): Promise<void> {
+  async stopPolling(naturalEndMs: number, cancelOpenPolls?: JoinableCancel): Promise<void> {
     this.detached = true;
     // A server without workerPollCompleteOnShutdown keeps routing a cached run's next task to our
     // sticky queue after we leave, where it waits for its sticky schedule-to-start timeout
