@@ -66,7 +66,8 @@ describe('the activity client, made on first read', () => {
     );
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start', '--config', config, '--port', '0'], {
       cwd: repoRoot,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_WORKER_LOG_LEVEL: 'WARN', XDG_RUNTIME_DIR: dir },
+      // The default transport, also when the suite runs on grpc-js (TEMPO_GRPC_TRANSPORT=grpc-js), which loads it by design.
+      env: { ...process.env, TEMPO_GRPC_TRANSPORT: 'http2', TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_WORKER_LOG_LEVEL: 'WARN', XDG_RUNTIME_DIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
